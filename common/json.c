@@ -1,0 +1,447 @@
+/* json.c: see json.h. jsmn's implementation is compiled here, once. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#undef JSMN_HEADER
+#define JSMN_STRICT
+#include <jsmn.h>
+#define JSMN_HEADER
+#include "json.h"
+
+#define JSON_MAX_TOKENS (1 << 22)
+
+void json_init(struct json *j)
+{
+	memset(j, 0, sizeof *j);
+}
+
+void json_free(struct json *j)
+{
+	free(j->t);
+	json_init(j);
+}
+
+int utf8_valid(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+	while (i < n) {
+		unsigned c = s[i];
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		size_t need;
+		unsigned cp;
+		if (c >= 0xC2 && c <= 0xDF) {
+			need = 1;
+			cp = c & 0x1F;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			need = 2;
+			cp = c & 0x0F;
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			need = 3;
+			cp = c & 0x07;
+		} else {
+			return 0;
+		}
+		if (n - i <= need)
+			return 0;
+		for (size_t k = 1; k <= need; k++) {
+			if ((s[i + k] & 0xC0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (s[i + k] & 0x3F);
+		}
+		if ((need == 2 && cp < 0x800) || (need == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+		    (cp >= 0xD800 && cp <= 0xDFFF))
+			return 0;
+		i += need + 1;
+	}
+	return 1;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int check_string(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20)
+			return -1;
+		if (c != '\\')
+			continue;
+		if (++i >= n)
+			return -1;
+		switch (s[i]) {
+		case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+			break;
+		case 'u':
+			if (i + 4 >= n)
+				return -1;
+			for (int k = 1; k <= 4; k++)
+				if (hexval(s[i + k]) < 0)
+					return -1;
+			i += 4;
+			break;
+		default:
+			return -1;
+		}
+	}
+	return utf8_valid(s, n) ? 0 : -1;
+}
+
+static int check_number(const char *s, size_t n)
+{
+	size_t i = 0;
+	if (i < n && s[i] == '-')
+		i++;
+	if (i >= n)
+		return -1;
+	if (s[i] == '0')
+		i++;
+	else if (s[i] >= '1' && s[i] <= '9')
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+	else
+		return -1;
+	if (i < n && s[i] == '.') {
+		i++;
+		size_t d = i;
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+		if (i == d)
+			return -1;
+	}
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		if (i < n && (s[i] == '+' || s[i] == '-'))
+			i++;
+		size_t d = i;
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+		if (i == d)
+			return -1;
+	}
+	return i == n ? 0 : -1;
+}
+
+static int check_primitive(const char *s, size_t n)
+{
+	if ((n == 4 && memcmp(s, "true", 4) == 0) || (n == 5 && memcmp(s, "false", 5) == 0) ||
+	    (n == 4 && memcmp(s, "null", 4) == 0))
+		return 0;
+	return check_number(s, n);
+}
+
+static int is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+int json_parse(struct json *j, const char *s, size_t len)
+{
+	j->s = s;
+	j->len = len;
+	j->n = 0;
+	j->err[0] = '\0';
+	if (j->cap == 0) {
+		j->cap = 64;
+		j->t = malloc(sizeof *j->t * (size_t)j->cap);
+		if (j->t == NULL) {
+			j->cap = 0;
+			strcpy(j->err, "out of memory");
+			return -1;
+		}
+	}
+	for (;;) {
+		jsmn_parser p;
+		jsmn_init(&p);
+		int r = jsmn_parse(&p, s, len, j->t, (unsigned)j->cap);
+		if (r == JSMN_ERROR_NOMEM) {
+			if (j->cap >= JSON_MAX_TOKENS) {
+				strcpy(j->err, "too many JSON tokens");
+				return -1;
+			}
+			jsmntok_t *t = realloc(j->t, sizeof *t * (size_t)j->cap * 4);
+			if (t == NULL) {
+				strcpy(j->err, "out of memory");
+				return -1;
+			}
+			j->t = t;
+			j->cap *= 4;
+			continue;
+		}
+		if (r == JSMN_ERROR_INVAL) {
+			snprintf(j->err, sizeof j->err, "invalid JSON near byte %u", p.pos);
+			return -1;
+		}
+		if (r == JSMN_ERROR_PART) {
+			strcpy(j->err, "truncated JSON");
+			return -1;
+		}
+		if (r < 1) {
+			strcpy(j->err, "empty JSON document");
+			return -1;
+		}
+		j->n = r;
+		break;
+	}
+	/* jsmn parses a sequence of values; JSON is exactly one. */
+	int end = j->t[0].end;
+	int next = json_next(j, 0);
+	if (next < j->n) {
+		snprintf(j->err, sizeof j->err, "extra data after the JSON value at byte %d",
+			 j->t[next].start);
+		return -1;
+	}
+	for (size_t i = (size_t)end; i < len; i++)
+		if (!is_ws(s[i])) {
+			snprintf(j->err, sizeof j->err, "extra data after the JSON value at byte %zu", i);
+			return -1;
+		}
+	for (int i = 0; i < j->n; i++) {
+		const jsmntok_t *t = &j->t[i];
+		const char *p = s + t->start;
+		size_t n = (size_t)(t->end - t->start);
+		int bad = 0;
+		if (t->type == JSMN_STRING)
+			bad = check_string(p, n);
+		else if (t->type == JSMN_PRIMITIVE)
+			bad = check_primitive(p, n);
+		if (bad) {
+			snprintf(j->err, sizeof j->err, "invalid JSON %s at byte %d",
+				 t->type == JSMN_STRING ? "string" : "value", t->start);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int json_type(const struct json *j, int i)
+{
+	return i >= 0 && i < j->n ? (int)j->t[i].type : 0;
+}
+
+int json_next(const struct json *j, int i)
+{
+	if (i < 0)
+		return -1;
+	int pending = 1;
+	while (pending > 0 && i < j->n) {
+		pending += j->t[i].size - 1;
+		i++;
+	}
+	return i;
+}
+
+int json_size(const struct json *j, int i)
+{
+	return i >= 0 && i < j->n ? j->t[i].size : 0;
+}
+
+static int raw_eq(const struct json *j, int i, const char *lit)
+{
+	size_t n = (size_t)(j->t[i].end - j->t[i].start);
+	return strlen(lit) == n && memcmp(j->s + j->t[i].start, lit, n) == 0;
+}
+
+int json_get(const struct json *j, int obj, const char *key)
+{
+	if (json_type(j, obj) != JSMN_OBJECT)
+		return -1;
+	int k = obj + 1;
+	for (int m = 0; m < j->t[obj].size; m++) {
+		/* Keys with escapes never match our plain ASCII key names. */
+		if (j->t[k].type == JSMN_STRING && raw_eq(j, k, key))
+			return k + 1;
+		k = json_next(j, k + 1);
+	}
+	return -1;
+}
+
+int json_elem(const struct json *j, int arr, int k)
+{
+	if (json_type(j, arr) != JSMN_ARRAY || k < 0 || k >= j->t[arr].size)
+		return -1;
+	int i = arr + 1;
+	while (k-- > 0)
+		i = json_next(j, i);
+	return i;
+}
+
+int json_is_null(const struct json *j, int i)
+{
+	return json_type(j, i) == JSMN_PRIMITIVE && raw_eq(j, i, "null");
+}
+
+int json_is_true(const struct json *j, int i)
+{
+	return json_type(j, i) == JSMN_PRIMITIVE && raw_eq(j, i, "true");
+}
+
+const char *json_raw(const struct json *j, int i, size_t *len)
+{
+	if (i < 0 || i >= j->n) {
+		*len = 0;
+		return NULL;
+	}
+	*len = (size_t)(j->t[i].end - j->t[i].start);
+	return j->s + j->t[i].start;
+}
+
+static size_t put_utf8(char *o, unsigned cp)
+{
+	if (cp < 0x80) {
+		o[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (char)(0xC0 | (cp >> 6));
+		o[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (char)(0xE0 | (cp >> 12));
+		o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		o[2] = (char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	o[0] = (char)(0xF0 | (cp >> 18));
+	o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+	o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+	o[3] = (char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+static unsigned hex4(const char *p)
+{
+	return (unsigned)(hexval(p[0]) << 12 | hexval(p[1]) << 8 | hexval(p[2]) << 4 | hexval(p[3]));
+}
+
+int json_str_buf(const struct json *j, int i, struct buf *b)
+{
+	if (json_type(j, i) != JSMN_STRING)
+		return -1;
+	const char *s = j->s + j->t[i].start;
+	size_t n = (size_t)(j->t[i].end - j->t[i].start);
+	for (size_t k = 0; k < n; k++) {
+		if (s[k] != '\\') {
+			size_t run = k;
+			while (run < n && s[run] != '\\')
+				run++;
+			if (buf_add(b, s + k, run - k) < 0)
+				return -1;
+			k = run - 1;
+			continue;
+		}
+		char c = s[++k];
+		char out[4];
+		size_t olen = 1;
+		switch (c) {
+		case 'b': out[0] = '\b'; break;
+		case 'f': out[0] = '\f'; break;
+		case 'n': out[0] = '\n'; break;
+		case 'r': out[0] = '\r'; break;
+		case 't': out[0] = '\t'; break;
+		case 'u': {
+			unsigned cp = hex4(s + k + 1);
+			k += 4;
+			if (cp >= 0xD800 && cp <= 0xDBFF && k + 6 < n && s[k + 1] == '\\' && s[k + 2] == 'u') {
+				unsigned lo = hex4(s + k + 3);
+				if (lo >= 0xDC00 && lo <= 0xDFFF) {
+					cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+					k += 6;
+				}
+			}
+			if (cp >= 0xD800 && cp <= 0xDFFF)
+				cp = 0xFFFD; /* a lone surrogate cannot be UTF-8 */
+			olen = put_utf8(out, cp);
+			break;
+		}
+		default: out[0] = c; break; /* " \ / */
+		}
+		if (buf_add(b, out, olen) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+long json_str(const struct json *j, int i, char *out, size_t cap)
+{
+	struct buf b;
+	buf_init(&b, cap > 0 ? cap - 1 : 0);
+	if (json_str_buf(j, i, &b) < 0) {
+		buf_free(&b);
+		return -1;
+	}
+	if (b.len > 0)
+		memcpy(out, b.p, b.len);
+	out[b.len] = '\0';
+	long n = (long)b.len;
+	buf_free(&b);
+	return n;
+}
+
+int json_int(const struct json *j, int i, long long *v)
+{
+	char tmp[32];
+	size_t n;
+	const char *p = json_raw(j, i, &n);
+	if (p == NULL || n == 0 || n >= sizeof tmp ||
+	    (j->t[i].type != JSMN_STRING && j->t[i].type != JSMN_PRIMITIVE))
+		return -1;
+	memcpy(tmp, p, n);
+	tmp[n] = '\0';
+	char *end;
+	errno = 0;
+	long long x = strtoll(tmp, &end, 10);
+	if (*end != '\0' || errno != 0 || end == tmp)
+		return -1;
+	*v = x;
+	return 0;
+}
+
+int json_put_str(struct buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	if (buf_addc(b, '"') < 0)
+		return -1;
+	size_t run = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		if (buf_add(b, s + run, i - run) < 0)
+			return -1;
+		char esc[7] = { '\\', 0 };
+		size_t elen = 2;
+		switch (c) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		default:
+			esc[1] = 'u';
+			esc[2] = '0';
+			esc[3] = '0';
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			elen = 6;
+		}
+		if (buf_add(b, esc, elen) < 0)
+			return -1;
+		run = i + 1;
+	}
+	if (buf_add(b, s + run, n - run) < 0)
+		return -1;
+	return buf_addc(b, '"');
+}

@@ -1,0 +1,327 @@
+/* spool.c: the hand-off helper. See spool.h for the protocol. */
+#define _GNU_SOURCE /* renameat2, RENAME_NOREPLACE */
+#include "spool.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "failpoint.h"
+#include "log.h"
+
+const char *spool_errstep = "";
+
+static int fail(const char *step)
+{
+	spool_errstep = step;
+	return SPOOL_ERR;
+}
+
+int spool_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n > SPOOL_NAME_MAX || name[0] == '.')
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)name[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+char *spool_name_sanitize(const char *in, char *out, size_t cap)
+{
+	size_t o = 0;
+	for (size_t i = 0; in[i] != '\0' && o + 1 < cap && o < SPOOL_NAME_MAX; i++) {
+		unsigned char c = (unsigned char)in[i];
+		int good = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+			   (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+		out[o] = good && !(o == 0 && c == '.') ? (char)c : '_';
+		o++;
+	}
+	if (o == 0)
+		out[o++] = '_';
+	out[o] = '\0';
+	return out;
+}
+
+int spool_dir(int parent, const char *name, const char *shown, int create)
+{
+	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && create) {
+		if (mkdirat(parent, name, 02770) < 0 && errno != EEXIST)
+			die_sys(exit_code_for_errno(errno), "unable to create %s", shown);
+		if (spool_syncdir(parent) < 0)
+			die_sys(EXIT_TEMP, "unable to sync the parent of %s", shown);
+		fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (fd < 0) {
+		if (errno == ENOENT)
+			die(EXIT_PERM, "unable to open %s: No such file or directory "
+				       "(create it, or run mcspool-setup)", shown);
+		if (errno == ELOOP || errno == ENOTDIR)
+			die(EXIT_PERM, "unable to open %s: not a directory (or a symlink, which is refused)",
+			    shown);
+		die_sys(exit_code_for_errno(errno), "unable to open %s", shown);
+	}
+	if (faccessat(fd, ".", R_OK | W_OK | X_OK, AT_EACCESS) < 0)
+		die_sys(EXIT_PERM, "unable to use %s (it needs read, write and search permission "
+				   "for this stage's user)", shown);
+	return fd;
+}
+
+int spool_dir_path(const char *path, int create)
+{
+	return spool_dir(AT_FDCWD, path, path, create);
+}
+
+int spool_syncdir(int dir)
+{
+	if (fsync(dir) < 0 && errno != EINVAL) /* EINVAL: a filesystem without dir fsync */
+		return -1;
+	return 0;
+}
+
+int spool_create(struct spool_file *f, int tmpdir, const char *name, mode_t mode)
+{
+	if (!spool_name_ok(name)) {
+		errno = EINVAL;
+		return fail("name");
+	}
+	memset(f, 0, sizeof *f);
+	f->fd = -1;
+	f->tmpdir = tmpdir;
+	strcpy(f->name, name);
+	for (int tries = 0; tries < 2; tries++) {
+		f->fd = openat(tmpdir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+		if (f->fd >= 0)
+			break;
+		if (errno != EEXIST)
+			return fail("create");
+		/* Left by a killed run of this stage: we hold the stage lock,
+		 * so nobody else writes in this directory. */
+		if (unlinkat(tmpdir, name, 0) < 0 && errno != ENOENT)
+			return fail("unlink stale temporary");
+	}
+	if (f->fd < 0)
+		return fail("create");
+	/* The umask must not take permissions the reader needs. */
+	if (fchmod(f->fd, mode) < 0) {
+		spool_abort(f);
+		return fail("chmod");
+	}
+	failpoint("spool-after-create");
+	return 0;
+}
+
+int spool_write(struct spool_file *f, const void *buf, size_t len)
+{
+	const char *p = buf;
+	if (f->err != 0) {
+		errno = f->err;
+		return fail("write");
+	}
+	while (len > 0) {
+		ssize_t w = write(f->fd, p, len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			f->err = errno;
+			return fail("write");
+		}
+		p += w;
+		len -= (size_t)w;
+		f->written += w;
+	}
+	return 0;
+}
+
+void spool_abort(struct spool_file *f)
+{
+	int e = errno;
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = -1;
+	if (f->name[0] != '\0')
+		unlinkat(f->tmpdir, f->name, 0);
+	f->name[0] = '\0';
+	errno = e;
+}
+
+/* Move a name between directories without ever replacing a target.
+ * Returns SPOOL_OK, SPOOL_EXISTS or SPOOL_ERR. */
+static int place(int srcdir, const char *src, int dstdir, const char *dst)
+{
+	if (renameat2(srcdir, src, dstdir, dst, RENAME_NOREPLACE) == 0)
+		return SPOOL_OK;
+	if (errno == EEXIST)
+		return SPOOL_EXISTS;
+	if (errno != EINVAL && errno != ENOSYS)
+		return fail("rename");
+	/* A filesystem without RENAME_NOREPLACE: link(2) never overwrites either. */
+	if (linkat(srcdir, src, dstdir, dst, 0) < 0)
+		return errno == EEXIST ? SPOOL_EXISTS : fail("link");
+	if (unlinkat(srcdir, src, 0) < 0)
+		return fail("unlink after link");
+	return SPOOL_OK;
+}
+
+int spool_publish(struct spool_file *f, int dstdir, const char *dstname)
+{
+	if (!spool_name_ok(dstname)) {
+		spool_abort(f);
+		errno = EINVAL;
+		return fail("name");
+	}
+	if (f->err != 0) {
+		errno = f->err;
+		spool_abort(f);
+		return fail("write");
+	}
+	failpoint("spool-before-fsync");
+	if (fsync(f->fd) < 0) {
+		spool_abort(f);
+		return fail("fsync");
+	}
+	int fd = f->fd;
+	f->fd = -1;
+	if (close(fd) < 0) {
+		spool_abort(f);
+		return fail("close");
+	}
+	failpoint("spool-before-rename");
+	int r = place(f->tmpdir, f->name, dstdir, dstname);
+	if (r != SPOOL_OK) {
+		spool_abort(f);
+		return r;
+	}
+	f->name[0] = '\0';
+	failpoint("spool-after-rename");
+	if (spool_syncdir(dstdir) < 0)
+		return fail("fsync directory");
+	failpoint("spool-after-dirsync");
+	return SPOOL_OK;
+}
+
+int spool_transfer(int srcdir, const char *name, int dstdir, const char *dstname)
+{
+	if (!spool_name_ok(dstname)) {
+		errno = EINVAL;
+		return fail("name");
+	}
+	int r = place(srcdir, name, dstdir, dstname);
+	if (r != SPOOL_OK)
+		return r;
+	failpoint("spool-after-rename");
+	if (spool_syncdir(dstdir) < 0)
+		return fail("fsync directory");
+	if (spool_syncdir(srcdir) < 0)
+		return fail("fsync source directory");
+	failpoint("spool-after-dirsync");
+	return SPOOL_OK;
+}
+
+int spool_copy(int srcdir, const char *name, int stagedir, int dstdir, const char *dstname)
+{
+	int in = openat(srcdir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (in < 0)
+		return fail("open source");
+	struct stat st;
+	if (fstat(in, &st) < 0) {
+		close(in);
+		return fail("stat source");
+	}
+	struct spool_file f;
+	if (spool_create(&f, stagedir, dstname, st.st_mode & 07777) < 0) {
+		close(in);
+		return SPOOL_ERR;
+	}
+	char buf[65536];
+	for (;;) {
+		ssize_t n = read(in, buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			close(in);
+			spool_abort(&f);
+			return fail("read source");
+		}
+		if (n == 0)
+			break;
+		if (spool_write(&f, buf, (size_t)n) < 0) {
+			close(in);
+			spool_abort(&f);
+			return SPOOL_ERR;
+		}
+	}
+	close(in);
+	failpoint("spool-copy-written");
+	return spool_publish(&f, dstdir, dstname);
+}
+
+int spool_remove(int dir, const char *name)
+{
+	if (unlinkat(dir, name, 0) < 0 && errno != ENOENT)
+		return fail("unlink");
+	if (spool_syncdir(dir) < 0)
+		return fail("fsync directory");
+	return 0;
+}
+
+int spool_replace(int dir, const char *name, const void *buf, size_t len, mode_t mode)
+{
+	char tmp[SPOOL_NAME_MAX + 8];
+	if (snprintf(tmp, sizeof tmp, ".%s.new", name) >= (int)sizeof tmp) {
+		errno = ENAMETOOLONG;
+		return fail("name");
+	}
+	int fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		return fail("create");
+	const char *p = buf;
+	size_t left = len;
+	while (left > 0) {
+		ssize_t w = write(fd, p, left);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			int e = errno;
+			close(fd);
+			unlinkat(dir, tmp, 0);
+			errno = e;
+			return fail("write");
+		}
+		p += w;
+		left -= (size_t)w;
+	}
+	if (fsync(fd) < 0) {
+		int e = errno;
+		close(fd);
+		unlinkat(dir, tmp, 0);
+		errno = e;
+		return fail("fsync");
+	}
+	if (close(fd) < 0) {
+		int e = errno;
+		unlinkat(dir, tmp, 0);
+		errno = e;
+		return fail("close");
+	}
+	failpoint("state-before-rename");
+	/* The only overwriting rename in mcspool: a private state file. */
+	if (renameat(dir, tmp, dir, name) < 0) {
+		int e = errno;
+		unlinkat(dir, tmp, 0);
+		errno = e;
+		return fail("rename");
+	}
+	failpoint("state-after-rename");
+	if (spool_syncdir(dir) < 0)
+		return fail("fsync directory");
+	return 0;
+}

@@ -1,0 +1,86 @@
+/* spool.h: the one place where files are handed on (DESIGN.md section 3).
+ *
+ * Every file that appears in a hand-off directory (raw/, mta/, audit/,
+ * bad/) or a reader-visible directory (read_path, archive_dir) gets there
+ * through this module, and only complete:
+ *
+ *   create in the stage's private tmp dir -> write -> fsync(file) ->
+ *   renameat2(RENAME_NOREPLACE) or link() into place -> fsync(directory)
+ *
+ * "Already there" (EEXIST) is never an overwrite: it is reported to the
+ * caller as SPOOL_EXISTS, which by rule 3 of the protocol means "already
+ * done". A caller removes its input only after a function here returned.
+ */
+#ifndef MCSPOOL_SPOOL_H
+#define MCSPOOL_SPOOL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#define SPOOL_OK 0
+#define SPOOL_EXISTS 1
+#define SPOOL_ERR (-1) /* errno is set, and the failed step is in spool_errstep */
+
+#define SPOOL_NAME_MAX 200
+
+/* What failed last (e.g. "fsync", "rename"), for error messages. */
+extern const char *spool_errstep;
+
+/* A file being written in a private tmp dir. */
+struct spool_file {
+	int fd;
+	int tmpdir;
+	char name[SPOOL_NAME_MAX + 1];
+	int err;       /* sticky errno of the first failed write, 0 if none */
+	off_t written; /* bytes written so far */
+};
+
+/* Names: 1..SPOOL_NAME_MAX bytes of [A-Za-z0-9._-], not starting with '.'. */
+int spool_name_ok(const char *name);
+/* Copy in into out (capacity cap >= 2), replacing any other byte by '_'
+ * and a leading '.' by '_'; never empty. Returns out. */
+char *spool_name_sanitize(const char *in, char *out, size_t cap);
+
+/* Open (creating it with mode 02770 if missing and create is set) the
+ * directory name below parent. shown is the path for messages. Dies with a
+ * message naming the path when it is missing, not a directory, or not
+ * readable and writable by us. */
+int spool_dir(int parent, const char *name, const char *shown, int create);
+/* As spool_dir, for an absolute path. */
+int spool_dir_path(const char *path, int create);
+
+/* Start a file: tmpdir/name, mode (e.g. 0640). A stale file of that name
+ * (left by a killed run of this stage, which holds the stage lock) is
+ * removed first. Returns 0 or -1 with errno. */
+int spool_create(struct spool_file *f, int tmpdir, const char *name, mode_t mode);
+/* Append; a failure is sticky and reported by spool_publish as well. */
+int spool_write(struct spool_file *f, const void *buf, size_t len);
+/* fsync, close, move into dstdir/dstname without overwriting, fsync dstdir.
+ * Returns SPOOL_OK, SPOOL_EXISTS (the tmp copy is discarded), or SPOOL_ERR
+ * (the tmp copy is discarded too; nothing appeared in dstdir). */
+int spool_publish(struct spool_file *f, int dstdir, const char *dstname);
+/* Give up: close and remove the tmp copy. Keeps errno. */
+void spool_abort(struct spool_file *f);
+
+/* Move srcdir/name to dstdir/dstname on the same filesystem, never
+ * overwriting; then fsync dstdir and srcdir. SPOOL_EXISTS leaves the source
+ * in place for the caller to decide. */
+int spool_transfer(int srcdir, const char *name, int dstdir, const char *dstname);
+
+/* Copy srcdir/name into dstdir/dstname through stagedir (a private
+ * directory on dstdir's filesystem, outside anything a reader watches):
+ * copy, fsync, publish. The source is left for the caller to remove after
+ * this returned SPOOL_OK or SPOOL_EXISTS. */
+int spool_copy(int srcdir, const char *name, int stagedir, int dstdir, const char *dstname);
+
+/* Remove dir/name and fsync dir. A missing file is success (already done). */
+int spool_remove(int dir, const char *name);
+
+/* Atomically replace dir/name (a private state file) with buf: write
+ * dir/.name.new, fsync, rename over name, fsync dir. */
+int spool_replace(int dir, const char *name, const void *buf, size_t len, mode_t mode);
+
+/* fsync a directory by fd. */
+int spool_syncdir(int dir);
+
+#endif

@@ -1,0 +1,4 @@
+#ifndef MCSPOOL_VERSION_H
+#define MCSPOOL_VERSION_H
+#define MCSPOOL_VERSION "0.1.0"
+#endif
