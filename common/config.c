@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "log.h"
 
 /* The API 2.0 SIEM event types (mimecast-api.md section 4.6). */
@@ -21,14 +22,15 @@ static const char *const siem_type_names[] = {
 #define NSIEM_TYPES (sizeof siem_type_names / sizeof siem_type_names[0])
 
 /* Where errors go while parsing. libconfuse hands the error function the
- * section being parsed; the file and line are the top-level parser's. */
+ * section being parsed, whose line counter is the current one. */
 static cfg_t *top;
 static char *errbuf;
 static size_t errcap;
 
+static const char *parsing; /* the file name, for messages */
+
 static void on_error(cfg_t *cfg, const char *fmt, va_list ap)
 {
-	(void)cfg;
 	if (errbuf == NULL || errbuf[0] != '\0')
 		return; /* keep the first error: later ones are consequences */
 	char msg[512];
@@ -36,12 +38,12 @@ static void on_error(cfg_t *cfg, const char *fmt, va_list ap)
 	if (strcmp(fmt, "no such option '%s'") == 0)
 		fmt = "unknown option '%s'";
 	vsnprintf(msg, sizeof msg, fmt, ap);
-	if (top != NULL && top->filename != NULL && top->line > 0)
-		snprintf(errbuf, errcap, "%s:%d: %s", top->filename, top->line, msg);
-	else if (top != NULL && top->filename != NULL)
-		snprintf(errbuf, errcap, "%s: %s", top->filename, msg);
+	/* A section's cfg_t tracks the line inside it; the top one outside. */
+	int line = cfg != NULL ? cfg->line : top != NULL ? top->line : 0;
+	if (line > 0)
+		snprintf(errbuf, errcap, "%s:%d: %s", parsing, line, msg);
 	else
-		snprintf(errbuf, errcap, "%s", msg);
+		snprintf(errbuf, errcap, "%s: %s", parsing, msg);
 }
 
 static int v_abspath(cfg_t *cfg, cfg_opt_t *opt)
@@ -322,6 +324,38 @@ static int read_secret(const char *key, const char *path, char **out, char *err,
 	return 0;
 }
 
+#define CONFIG_MAX_BYTES (1 << 20)
+
+/* Replace comments (#..., //..., and C comments) outside quoted strings
+ * by spaces, keeping every newline, so line numbers stay exact. */
+static void blank_comments(char *s, size_t n)
+{
+	char quote = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (quote) {
+			if (s[i] == '\\' && i + 1 < n)
+				i++;
+			else if (s[i] == quote)
+				quote = 0;
+			continue;
+		}
+		if (s[i] == '"' || s[i] == '\'') {
+			quote = s[i];
+		} else if (s[i] == '#' || (s[i] == '/' && i + 1 < n && s[i + 1] == '/')) {
+			while (i < n && s[i] != '\n')
+				s[i++] = ' ';
+		} else if (s[i] == '/' && i + 1 < n && s[i + 1] == '*') {
+			s[i] = s[i + 1] = ' ';
+			for (i += 2; i < n && !(s[i] == '*' && i + 1 < n && s[i + 1] == '/'); i++)
+				if (s[i] != '\n')
+					s[i] = ' ';
+			if (i < n)
+				s[i] = s[i + 1] = ' ';
+			i++;
+		}
+	}
+}
+
 const char *config_path(const char *opt)
 {
 	if (opt != NULL)
@@ -335,8 +369,10 @@ const char *config_path(const char *opt)
 struct config *config_try_load(const char *path, int flags, char *err, size_t errlen)
 {
 	err[0] = '\0';
-	/* Check the file ourselves first: libconfuse's message for a missing
-	 * file does not say which. */
+	/* We read the file ourselves: to say which file is missing, and to
+	 * blank out comments before libconfuse sees them (libconfuse 3.3
+	 * counts each '#' comment line three times, so its line numbers drift
+	 * after the first comment). */
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		snprintf(err, errlen, "unable to open %s: %s", path, strerror(errno));
@@ -348,15 +384,35 @@ struct config *config_try_load(const char *path, int flags, char *err, size_t er
 		close(fd);
 		return NULL;
 	}
+	struct buf text;
+	buf_init(&text, CONFIG_MAX_BYTES);
+	char chunk[4096];
+	ssize_t got;
+	while ((got = read(fd, chunk, sizeof chunk)) != 0) {
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0 || buf_add(&text, chunk, (size_t)got) < 0) {
+			snprintf(err, errlen, "unable to read %s: %s", path,
+				 got < 0 ? strerror(errno) : "larger than 1 MiB");
+			close(fd);
+			buf_free(&text);
+			return NULL;
+		}
+	}
 	close(fd);
+	if (text.p == NULL && buf_add(&text, "", 0) < 0)
+		die(EXIT_TEMP, "out of memory");
+	blank_comments(text.p, text.len);
 
 	cfg_t *cfg = schema();
 	top = cfg;
+	parsing = path;
 	errbuf = err;
 	errcap = errlen;
-	int r = cfg_parse(cfg, path);
+	int r = cfg_parse_buf(cfg, text.p);
 	top = NULL;
 	errbuf = NULL;
+	buf_free(&text);
 	if (r != CFG_SUCCESS) {
 		if (err[0] == '\0')
 			snprintf(err, errlen, "%s: unable to parse", path);

@@ -11,14 +11,14 @@
 
 static int tap_n, tap_failed, tap_planned;
 
-static void plan(int n)
+static inline void plan(int n)
 {
 	tap_planned = n;
 	printf("1..%d\n", n);
 	fflush(stdout);
 }
 
-static int vok(int cond, const char *fmt, va_list ap)
+static inline int vok(int cond, const char *fmt, va_list ap)
 {
 	printf("%sok %d - ", cond ? "" : "not ", ++tap_n);
 	vprintf(fmt, ap);
@@ -29,7 +29,7 @@ static int vok(int cond, const char *fmt, va_list ap)
 	return cond;
 }
 
-static int ok(int cond, const char *fmt, ...)
+static inline int ok(int cond, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -38,7 +38,7 @@ static int ok(int cond, const char *fmt, ...)
 	return r;
 }
 
-static void diag(const char *fmt, ...)
+static inline void diag(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -49,7 +49,7 @@ static void diag(const char *fmt, ...)
 	fflush(stdout);
 }
 
-static int is_int(long long got, long long want, const char *name)
+static inline int is_int(long long got, long long want, const char *name)
 {
 	int r = ok(got == want, "%s", name);
 	if (!r)
@@ -57,7 +57,7 @@ static int is_int(long long got, long long want, const char *name)
 	return r;
 }
 
-static int is_str(const char *got, const char *want, const char *name)
+static inline int is_str(const char *got, const char *want, const char *name)
 {
 	int r = ok(got != NULL && want != NULL && strcmp(got, want) == 0, "%s", name);
 	if (!r)
@@ -65,7 +65,7 @@ static int is_str(const char *got, const char *want, const char *name)
 	return r;
 }
 
-static int done(void)
+static inline int done(void)
 {
 	if (tap_planned == 0)
 		printf("1..%d\n", tap_n);

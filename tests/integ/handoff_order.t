@@ -1,0 +1,38 @@
+#!/bin/sh
+# The hand-off's system calls, traced: fsync(file) -> rename/link -> fsync(directory).
+# kill -9 cannot catch a missing fsync; this check can.
+. "$MCSPOOL_TOP/tests/lib.sh"
+command -v strace >/dev/null 2>&1 || t_skip_all "strace not installed"
+H=$MCSPOOL_BUILD/tests/helpers/handoff
+t_setup
+mkdir -p "$T/s/tmp" "$T/s/dst" "$T/s/src" "$T/s/stage"
+calls=openat,fsync,fdatasync,rename,renameat,renameat2,link,linkat,unlink,unlinkat
+
+# order TRACE FILE_PATH DIR_PATH: prints the line numbers of the file's fsync, the
+# rename or link of its name, and the directory's fsync after it.
+order() {
+	awk -v f="$2" -v d="$3" '
+		index($0, "fsync(") && index($0, "<" f ">") && !sf { sf = NR }
+		(/^[0-9]* *(rename|renameat2?|linkat?)\(/ || /^(rename|renameat2?|linkat?)\(/) && index($0, d) && !rn { rn = NR }
+		rn && index($0, "fsync(") && index($0, "<" d ">") && !sd { sd = NR }
+		END { printf "%d %d %d\n", sf, rn, sd }' "$1"
+}
+in_order() { set -- $1; [ "$1" -gt 0 ] && [ "$2" -gt "$1" ] && [ "$3" -gt "$2" ]; }
+
+t_plan 3
+echo hello | strace -y -e trace=$calls -o "$T/publish.trace" "$H" publish "$T/s/tmp" "$T/s/dst" a.log
+o=$(order "$T/publish.trace" "$T/s/tmp/a.log" "$T/s/dst")
+if in_order "$o"; then t_pass "publish: fsync(file) < rename < fsync(dir) ($o)"; else
+	t_fail "publish: fsync(file) < rename < fsync(dir) ($o)"; sed 's/^/# /' "$T/publish.trace"; fi
+
+echo data > "$T/s/src/b.log"
+strace -y -e trace=$calls -o "$T/copy.trace" "$H" copy "$T/s/src" "$T/s/stage" "$T/s/dst" b.log
+o=$(order "$T/copy.trace" "$T/s/stage/b.log" "$T/s/dst")
+if in_order "$o"; then t_pass "copy: fsync(copy) < rename < fsync(dir) ($o)"; else
+	t_fail "copy: fsync(copy) < rename < fsync(dir) ($o)"; sed 's/^/# /' "$T/copy.trace"; fi
+
+echo v1 | strace -y -e trace=$calls -o "$T/replace.trace" "$H" replace "$T/s/dst" state
+o=$(order "$T/replace.trace" "$T/s/dst/.state.new" "$T/s/dst")
+if in_order "$o"; then t_pass "state replace: fsync(file) < rename < fsync(dir) ($o)"; else
+	t_fail "state replace: fsync(file) < rename < fsync(dir) ($o)"; sed 's/^/# /' "$T/replace.trace"; fi
+t_done
