@@ -480,7 +480,8 @@ struct config *config_try_load(const char *path, int flags, char *err, size_t er
 	if ((c->consumer.type == CONSUMER_LOGRHYTHM || c->consumer.type == CONSUMER_FILEBEAT) &&
 	    c->consumer.state_dir[0] != '/') {
 		snprintf(err, errlen, "%s: consumer.state_dir must be set (an absolute path) for "
-				      "consumer type %s", path, ct);
+				      "consumer type %s", path,
+			 c->consumer.type == CONSUMER_FILEBEAT ? "filebeat" : "logrhythm");
 		config_free(c);
 		return NULL;
 	}
