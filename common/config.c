@@ -175,6 +175,7 @@ static cfg_t *schema(void)
 		CFG_STR("type", "logrhythm", CFGF_NONE),
 		CFG_STR("state_dir", "/opt/logrhythm/scsm/state", CFGF_NONE),
 		CFG_STR("reader_path", "", CFGF_NONE),
+		CFG_STR("audit_reader_path", "", CFGF_NONE),
 		CFG_INT("quiet_minutes", 10, CFGF_NONE),
 		CFG_END(),
 	};
@@ -217,6 +218,8 @@ static cfg_t *schema(void)
 		CFG_INT("max_file_bytes", 10485760, CFGF_NONE),
 		CFG_STR("sandbox", "on", CFGF_NONE),
 		CFG_STR_LIST("log_dirs", "{}", CFGF_NONE),
+		CFG_STR("read_stage_dir", "", CFGF_NONE),
+		CFG_STR("archive_stage_dir", "", CFGF_NONE),
 		CFG_SEC("consumer", consumer, CFGF_NONE),
 		CFG_SEC("mimecast", mimecast, CFGF_NONE),
 		CFG_END(),
@@ -241,6 +244,8 @@ static cfg_t *schema(void)
 		{ "max_file_bytes", v_file_bytes },
 		{ "sandbox", v_sandbox },
 		{ "log_dirs", v_logdirs },
+		{ "read_stage_dir", v_abspath },
+		{ "archive_stage_dir", v_abspath },
 		{ "consumer|type", v_consumer },
 		{ "consumer|state_dir", v_abspath },
 		{ "consumer|quiet_minutes", v_quiet },
@@ -437,6 +442,8 @@ struct config *config_try_load(const char *path, int flags, char *err, size_t er
 	const char *sb = cfg_getstr(cfg, "sandbox");
 	c->sandbox = strcmp(sb, "off") == 0 ? SANDBOX_OFF
 		   : strcmp(sb, "require") == 0 ? SANDBOX_REQUIRE : SANDBOX_ON;
+	c->read_stage_dir = xdup(cfg_getstr(cfg, "read_stage_dir"));
+	c->archive_stage_dir = xdup(cfg_getstr(cfg, "archive_stage_dir"));
 	c->nlog_dirs = cfg_size(cfg, "log_dirs");
 	for (size_t i = 0; i < c->nlog_dirs; i++)
 		c->log_dirs[i] = xdup(cfg_getnstr(cfg, "log_dirs", (unsigned)i));
@@ -447,6 +454,7 @@ struct config *config_try_load(const char *path, int flags, char *err, size_t er
 			 : strcmp(ct, "quiet") == 0 ? CONSUMER_QUIET : CONSUMER_LOGRHYTHM;
 	c->consumer.state_dir = xdup(cfg_getstr(cs, "state_dir"));
 	c->consumer.reader_path = xdup(cfg_getstr(cs, "reader_path"));
+	c->consumer.audit_reader_path = xdup(cfg_getstr(cs, "audit_reader_path"));
 	c->consumer.quiet_minutes = cfg_getint(cs, "quiet_minutes");
 
 	cfg_t *m = cfg_getsec(cfg, "mimecast");
@@ -536,7 +544,8 @@ void config_free(struct config *c)
 		return;
 	char **strs[] = {
 		&c->path, &c->data_dir, &c->read_path, &c->archive_dir, &c->consumer.state_dir,
-		&c->consumer.reader_path, &c->mimecast.base_url, &c->mimecast.app_id,
+		&c->consumer.reader_path, &c->consumer.audit_reader_path, &c->read_stage_dir,
+		&c->archive_stage_dir, &c->mimecast.base_url, &c->mimecast.app_id,
 		&c->mimecast.app_key, &c->mimecast.access_key, &c->mimecast.secret_key,
 		&c->mimecast.email, &c->mimecast.account_code, &c->mimecast.client_id,
 		&c->mimecast.client_secret, &c->mimecast.secret_key_file,

@@ -32,6 +32,8 @@ struct config {
 	enum line_ending line_ending;
 	long max_file_bytes;
 	enum sandbox_mode sandbox;
+	char *read_stage_dir;    /* mover's staging dir on read_path's fs ("" = <dirname(read_path)>/.mcspool-tmp) */
+	char *archive_stage_dir; /* the same for archive_dir */
 	char *log_dirs[CONFIG_MAX_LOGDIRS]; /* svlogd / s6-log directories the reaper prunes */
 	size_t nlog_dirs;
 
@@ -39,6 +41,7 @@ struct config {
 		enum consumer_type type;
 		char *state_dir;   /* LogRhythm state dir, or the Filebeat registry dir */
 		char *reader_path; /* read_path as the reader names it ("" = read_path) */
+		char *audit_reader_path; /* data_dir/audit as the reader names it ("" = itself) */
 		long quiet_minutes;
 	} consumer;
 
