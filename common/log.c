@@ -11,6 +11,9 @@ static const char *prog = "mcspool";
 static char *secrets[16];
 static size_t nsecrets;
 static int debug = -1;
+static void (*error_hook)(const char *line);
+
+void log_on_error(void (*fn)(const char *line)) { error_hook = fn; }
 
 void log_init(const char *p)
 {
@@ -73,6 +76,12 @@ void log_vline(const char *level, int err, const char *fmt, va_list ap)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
 	off = strlen(buf);
+	if (error_hook != NULL && (strcmp(level, "error") == 0 || strcmp(level, "fatal") == 0)) {
+		void (*hook)(const char *) = error_hook;
+		error_hook = NULL; /* a hook that logs must not recurse */
+		hook(buf);
+		error_hook = hook;
+	}
 	buf[off < sizeof buf - 1 ? off : sizeof buf - 2] = '\n';
 	size_t len = (off < sizeof buf - 1 ? off : sizeof buf - 2) + 1;
 	/* One write() per line so concurrent writers never interleave. */

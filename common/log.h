@@ -39,4 +39,8 @@ int exit_code_for_errno(int err);
 
 void log_vline(const char *level, int err, const char *fmt, va_list ap);
 
+/* Called with every error and fatal line (already redacted, no newline),
+ * so a stage can record its last error (status.c). */
+void log_on_error(void (*fn)(const char *line));
+
 #endif
