@@ -11,6 +11,7 @@
 #include "json.h"
 
 #define JSON_MAX_TOKENS (1 << 22)
+#define JSON_MAX_DEPTH 64
 
 void json_init(struct json *j)
 {
@@ -146,6 +147,50 @@ static int check_primitive(const char *s, size_t n)
 
 static int is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
+/* jsmn lets some malformed structures through (a key with no value: {"a","b":1}), which would send
+ * the token helpers past the end of the token array. This checks the tree
+ * in one linear pass: every member of an object is a key (a string with
+ * one child, its value), no other string has children, every token is
+ * reached, and nesting stays within maxdepth. */
+int json_shape_ok(const struct json *js, int maxdepth)
+{
+	enum { MAXD = 256 };
+	int stack[MAXD];  /* token index of each open container or key */
+	int left[MAXD];   /* children still to come */
+	int depth = 0;
+	if (js->n < 1 || maxdepth > MAXD)
+		return 0;
+	for (int i = 0; i < js->n; i++) {
+		const jsmntok_t *t = &js->t[i];
+		if (i > 0) {
+			while (depth > 0 && left[depth - 1] == 0)
+				depth--;
+			if (depth == 0)
+				return 0; /* a second top-level value */
+			const jsmntok_t *p = &js->t[stack[depth - 1]];
+			left[depth - 1]--;
+			if (p->type == JSMN_OBJECT && !(t->type == JSMN_STRING && t->size == 1))
+				return 0;
+			if (p->type != JSMN_OBJECT && t->type == JSMN_STRING && t->size != 0)
+				return 0;
+		} else if (t->type == JSMN_STRING && t->size != 0) {
+			return 0;
+		}
+		if (t->type == JSMN_PRIMITIVE && t->size != 0)
+			return 0;
+		if (t->size > 0) {
+			if (depth == maxdepth)
+				return 0;
+			stack[depth] = i;
+			left[depth] = t->size;
+			depth++;
+		}
+	}
+	while (depth > 0 && left[depth - 1] == 0)
+		depth--;
+	return depth == 0;
+}
+
 int json_parse(struct json *j, const char *s, size_t len)
 {
 	j->s = s;
@@ -194,8 +239,14 @@ int json_parse(struct json *j, const char *s, size_t len)
 		j->n = r;
 		break;
 	}
-	/* jsmn parses a sequence of values; JSON is exactly one. */
-	int end = j->t[0].end;
+	/* jsmn parses a sequence of values; JSON is exactly one. A string
+	 * token ends before its closing quote. */
+	int end = j->t[0].end + (j->t[0].type == JSMN_STRING ? 1 : 0);
+	if (!json_shape_ok(j, JSON_MAX_DEPTH)) {
+		snprintf(j->err, sizeof j->err, "malformed JSON structure (or nested deeper than %d)",
+			 JSON_MAX_DEPTH);
+		return -1;
+	}
 	int next = json_next(j, 0);
 	if (next < j->n) {
 		snprintf(j->err, sizeof j->err, "extra data after the JSON value at byte %d",
@@ -258,7 +309,9 @@ int json_get(const struct json *j, int obj, const char *key)
 	if (json_type(j, obj) != JSMN_OBJECT)
 		return -1;
 	int k = obj + 1;
-	for (int m = 0; m < j->t[obj].size; m++) {
+	/* k < n: jsmn lets a key without its value through ({"a" "b"}), so
+	 * size can promise more tokens than there are (found by fuzzing). */
+	for (int m = 0; m < j->t[obj].size && k < j->n; m++) {
 		/* Keys with escapes never match our plain ASCII key names. */
 		if (j->t[k].type == JSMN_STRING && raw_eq(j, k, key))
 			return k + 1;

@@ -32,6 +32,11 @@ void json_free(struct json *j);
 /* 0, or -1 with j->err saying what and at which byte offset. */
 int json_parse(struct json *j, const char *s, size_t len);
 
+/* Is the token tree well formed (every object member a key with one value,
+ * one top-level value) and nested at most maxdepth (<= 256) deep?
+ * json_parse() already checks this with a depth of 64. */
+int json_shape_ok(const struct json *j, int maxdepth);
+
 /* Token helpers. i is a token index; -1 means "absent" and is accepted
  * (and propagated) by every function below. */
 int json_type(const struct json *j, int i);        /* JSMN_OBJECT, ... or 0 */

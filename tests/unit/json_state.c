@@ -21,7 +21,7 @@ static int parses(const char *s)
 
 int main(void)
 {
-	plan(30);
+	plan(33);
 	const char *doc = "{\"meta\":{\"status\":200,\"pagination\":{\"next\":\"tok\"}},"
 			  "\"data\":[{\"a\":1},{\"a\":\"x\\u00e9\\n\\ud83c\\udf89\"}],\"fail\":[],"
 			  "\"n\":null,\"t\":true,\"num\":\"31363\"}";
@@ -56,6 +56,13 @@ int main(void)
 	ok(!parses("{\"a\":\"\xc0\xaf\"}"), "an overlong encoding is refused");
 	ok(!parses("{ \"type\" : \"MTA\", \"data\" : "), "a truncated document is refused");
 	ok(!parses(""), "an empty document is refused");
+	ok(!parses("{\"a\",\"b\":1}"), "a key without a value is refused (jsmn lets it through)");
+	ok(parses("\"just a string\""), "a top-level string is a document");
+	char deep[200];
+	memset(deep, '[', 70);
+	memset(deep + 70, ']', 70);
+	deep[140] = '\0';
+	ok(!parses(deep), "nesting deeper than 64 is refused");
 	ok(utf8_valid("\xe2\x9c\x85 ok", 6) && !utf8_valid("\xed\xa0\x80", 3), "UTF-8 check: surrogates refused");
 
 	struct buf b;
