@@ -1,0 +1,415 @@
+/* v2map.c: an API 2.0 event as the API 1.0 key=value line of the same
+ * log type, so LogRhythm's Mimecast rules keep parsing it.
+ *
+ * The table below is doc/v2-to-v1-mapping.md in C (keep them in step);
+ * the evidence for each row is in shared/reference/v2-to-v1-fields.md.
+ * Line layout: datetime, aCode, acc, then the 1.0 keys in the 1.0 order
+ * of the type, then every field the table does not name, under its 2.0
+ * name, in the event's own order. A null or "" value omits its key, except
+ * for the keys real 1.0 lines always carry (K_ALWAYS).
+ */
+#include "split.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define K_ALWAYS 1u /* write "key=" even when the field is null or missing */
+#define K_CAP 2u    /* capitalise the first letter (inbound -> Inbound) */
+#define K_YESNO 4u  /* "true"/"false" -> Yes/No */
+#define K_UNWRAP 8u /* a JSON string whose text is itself a JSON string: unwrap once */
+#define K_NULLSTR 16u /* the text "null" means no value (url protect "analysis") */
+
+struct v1key {
+	const char *key;
+	const char *from[3]; /* 2.0 fields, first present wins */
+	unsigned flags;
+};
+
+struct v2type {
+	const char *type; /* 2.0 "type" */
+	const char *prefix;
+	const struct v1key *keys;
+	size_t nkeys;
+};
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static const struct v1key k_receipt[] = {
+	{ "SpamLimit", { "spamDetectionLevel" }, 0 },
+	{ "IP", { "senderIp" }, 0 },
+	{ "RejType", { "rejectionType" }, 0 },
+	{ "Error", { "receiptErrors" }, 0 },
+	{ "RejCode", { "rejectionCode" }, 0 },
+	{ "Dir", { "direction" }, K_CAP },
+	{ "MsgId", { "messageId" }, 0 },
+	{ "Subject", { "subject" }, 0 },
+	{ "headerFrom", { "senderHeader" }, K_ALWAYS },
+	{ "Sender", { "senderEnvelope" }, 0 },
+	{ "Rcpt", { "recipients" }, 0 },
+	{ "SpamInfo", { "spamInfo" }, 0 },
+	{ "Act", { "action", "subtype", "subType" }, 0 },
+	{ "RejInfo", { "rejectionInfo" }, 0 },
+	{ "TlsVer", { "tlsVersion" }, 0 },
+	{ "Cphr", { "tlsCipher" }, 0 },
+	{ "SpamScore", { "spamScore" }, 0 },
+	{ "SpamProcessingDetail", { "spamProcessingDetail" }, K_UNWRAP },
+	{ "AttCnt", { "numberAttachments" }, 0 },
+	{ "Virus", { "virusFound" }, 0 },
+};
+
+static const struct v1key k_process[] = {
+	{ "AttSize", { "totalSizeAttachments" }, 0 },
+	{ "Act", { "action", "subtype", "subType" }, 0 },
+	{ "AttCnt", { "numberAttachments" }, 0 },
+	{ "AttNames", { "attachments" }, K_ALWAYS },
+	{ "MsgSize", { "emailSize" }, 0 },
+	{ "MsgId", { "messageId" }, 0 },
+	{ "Hld", { "holdReason" }, 0 },
+	{ "Sender", { "senderEnvelope" }, 0 },
+	{ "Subject", { "subject" }, 0 },
+};
+
+static const struct v1key k_delivery[] = {
+	{ "Delivered", { "delivered", "subtype", "subType" }, 0 },
+	{ "IP", { "destinationIp" }, 0 },
+	{ "RejType", { "rejectionType" }, 0 },
+	{ "RejCode", { "rejectionCode" }, 0 },
+	{ "AttCnt", { "numberAttachments" }, 0 },
+	{ "Dir", { "direction" }, K_CAP },
+	{ "MsgId", { "messageId" }, 0 },
+	{ "Subject", { "subject" }, 0 },
+	{ "Latency", { "deliveryTime" }, 0 },
+	{ "Sender", { "senderEnvelope" }, 0 },
+	{ "Rcpt", { "recipients" }, 0 },
+	{ "AttSize", { "totalSizeAttachments" }, 0 },
+	{ "Attempt", { "deliveryAttempts" }, 0 },
+	{ "RejInfo", { "rejectionInfo" }, 0 },
+	{ "TlsVer", { "tlsVersion" }, 0 },
+	{ "Cphr", { "tlsCipher" }, 0 },
+	{ "Snt", { "emailSize" }, 0 },
+	{ "UseTls", { "tlsUsed" }, K_YESNO },
+	{ "Route", { "route" }, 0 },
+	{ "Err", { "deliveryErrors" }, 0 },
+};
+
+static const struct v1key k_journal[] = {
+	{ "Sender", { "senderEnvelope" }, 0 },
+	{ "Rcpt", { "recipients" }, 0 },
+	{ "Dir", { "direction" }, K_CAP },
+};
+
+static const struct v1key k_av[] = {
+	{ "Sender", { "senderEnvelope" }, 0 },
+	{ "Recipient", { "recipients", "recipient" }, 0 },
+	{ "Subject", { "subject" }, 0 },
+	{ "MsgId", { "messageId" }, 0 },
+	{ "Route", { "route" }, K_CAP },
+	{ "IP", { "senderIp" }, 0 },
+	{ "SenderDomain", { "senderDomain" }, 0 },
+	{ "SenderDomainInternal", { "senderDomainInternal" }, 0 },
+	{ "Virus", { "virusFound" }, 0 },
+	{ "fileName", { "fileName" }, 0 },
+	{ "fileExt", { "fileExtension" }, 0 },
+	{ "fileMime", { "fileMime" }, 0 },
+	{ "md5", { "md5" }, 0 },
+	{ "sha1", { "sha1" }, 0 },
+	{ "sha256", { "sha256" }, 0 },
+	{ "Size", { "emailSize" }, 0 },
+};
+
+static const struct v1key k_spam[] = {
+	{ "Sender", { "senderEnvelope" }, 0 },
+	{ "Recipient", { "recipients", "recipient" }, 0 },
+	{ "SenderDomain", { "senderDomain" }, 0 },
+	{ "headerFrom", { "senderHeader" }, 0 },
+	{ "Subject", { "subject" }, 0 },
+	{ "MsgId", { "messageId" }, 0 },
+	{ "Route", { "route" }, K_CAP },
+	{ "SourceIP", { "senderIp" }, 0 },
+};
+
+static const struct v1key k_iep[] = {
+	{ "Sender", { "senderEnvelope" }, 0 },
+	{ "Recipient", { "recipients", "recipient" }, 0 },
+	{ "Subject", { "subject" }, 0 },
+	{ "MsgId", { "messageId" }, 0 },
+	{ "Route", { "route" }, K_CAP },
+	{ "ScanResultInfo", { "scanResults" }, 0 },
+	{ "URL", { "url" }, 0 },
+	{ "UrlCategory", { "urlCategory" }, 0 },
+};
+
+static const struct v1key k_imp[] = {
+	{ "Sender", { "senderEnvelope" }, 0 },
+	{ "Recipient", { "recipients", "recipient" }, 0 },
+	{ "Subject", { "subject" }, 0 },
+	{ "MsgId", { "messageId" }, 0 },
+	{ "IP", { "senderIp" }, 0 },
+	{ "Route", { "route" }, K_CAP },
+	{ "Action", { "action" }, 0 },
+	{ "Definition", { "policyDefinition" }, 0 },
+	{ "Hits", { "itemsDetected", "hits" }, 0 },
+	{ "TaggedExternal", { "taggedExternal" }, 0 },
+	{ "TaggedMalicious", { "taggedMalicious" }, 0 },
+	{ "InternalName", { "internalUserName" }, 0 },
+	{ "NewDomain", { "newDomain" }, 0 },
+	{ "ReplyMismatch", { "replyMismatch" }, 0 },
+	{ "SimilarCustomExternalDomain", { "similarCustomExternalDomain" }, 0 },
+	{ "SimilarInternalDomain", { "similarInternalDomain" }, 0 },
+	{ "SimilarMimecastExternalDomain", { "similarMimecastExternalDomain" }, 0 },
+	{ "CustomName", { "customNameMatch" }, 0 },
+	{ "CustomThreatDictionary", { "customThreatDictionary" }, 0 },
+	{ "ThreatDictionary", { "mimecastThreatDictionary" }, 0 },
+};
+
+static const struct v1key k_url[] = {
+	{ "reason", { "blockReason" }, 0 },
+	{ "url", { "url" }, 0 },
+	{ "urlCategory", { "urlCategory" }, 0 },
+	{ "sourceIp", { "sourceIp" }, 0 },
+	{ "sender", { "senderEnvelope" }, 0 },
+	{ "senderDomain", { "senderDomain" }, 0 },
+	{ "recipient", { "recipients", "recipient" }, 0 },
+	{ "subject", { "subject" }, 0 },
+	{ "msgid", { "messageId" }, 0 },
+	{ "route", { "route" }, 0 },
+	{ "action", { "action" }, 0 },
+	{ "credentialTheft", { "credentialTheft" }, 0 },
+	{ "analysis", { "analysis" }, K_NULLSTR },
+};
+
+static const struct v1key k_ap[] = {
+	{ "Sender", { "senderEnvelope" }, 0 },
+	{ "Recipient", { "recipient", "recipients" }, 0 },
+	{ "Subject", { "subject" }, 0 },
+	{ "MsgId", { "messageId" }, 0 },
+	{ "Route", { "route" }, K_CAP },
+	{ "IP", { "senderIp" }, 0 },
+	{ "SenderDomain", { "senderDomain" }, 0 },
+	{ "fileName", { "fileName" }, 0 },
+	{ "fileExt", { "fileExtension" }, 0 },
+	{ "fileMime", { "fileMime" }, 0 },
+	{ "md5", { "md5" }, 0 },
+	{ "sha1", { "sha1" }, 0 },
+	{ "sha256", { "sha256" }, 0 },
+	{ "Size", { "sizeAttachment" }, 0 },
+};
+
+static const struct v2type types[] = {
+	{ "receipt", "receipt", k_receipt, N(k_receipt) },
+	{ "process", "process", k_process, N(k_process) },
+	{ "delivery", "delivery", k_delivery, N(k_delivery) },
+	{ "journal", "jrnl", k_journal, N(k_journal) },
+	{ "av", "av", k_av, N(k_av) },
+	{ "spam", "spameventthread", k_spam, N(k_spam) },
+	{ "internal email protect", "iep", k_iep, N(k_iep) },
+	{ "impersonation protect", "impersonation", k_imp, N(k_imp) },
+	{ "url protect", "ttp_url", k_url, N(k_url) },
+	{ "attachment protect", "ttp_ap", k_ap, N(k_ap) },
+};
+
+/* Fields every type has; "type" names the file, not a key. */
+static const struct v1key k_head[] = {
+	{ "aCode", { "aggregateId" }, 0 },
+	{ "acc", { "accountId" }, 0 },
+};
+static const char *const k_skip[] = { "type", "eventType", "timestamp" };
+
+/* "url_protect" and "url protect" are the same type. */
+static int type_eq(const char *a, const char *b)
+{
+	for (; *a != '\0' && *b != '\0'; a++, b++) {
+		char x = *a == '_' ? ' ' : *a, y = *b == '_' ? ' ' : *b;
+		if (x != y)
+			return 0;
+	}
+	return *a == *b;
+}
+
+static const struct v2type *find_type(const char *type2)
+{
+	for (size_t i = 0; i < N(types); i++)
+		if (type_eq(types[i].type, type2))
+			return &types[i];
+	return NULL;
+}
+
+const char *v2_prefix(const char *type2)
+{
+	const struct v2type *t = find_type(type2);
+	return t != NULL ? t->prefix : NULL;
+}
+
+/* Is the value at token v "absent" (null or "")? */
+static int absent(const struct json *js, int v)
+{
+	if (v < 0 || json_is_null(js, v))
+		return 1;
+	return json_type(js, v) == JSMN_STRING && js->t[v].end == js->t[v].start;
+}
+
+static int is_null_text(const struct json *js, int v)
+{
+	size_t n;
+	const char *p = json_raw(js, v, &n);
+	return json_type(js, v) == JSMN_STRING && n == 4 && memcmp(p, "null", 4) == 0;
+}
+
+static int put_value(struct job *j, int v, unsigned flags)
+{
+	const struct json *js = &j->js;
+	struct buf *out = &j->line;
+	int type = json_type(js, v);
+	if (type == JSMN_OBJECT || type == JSMN_ARRAY)
+		return json_compact(out, js, v, 1);
+	if (type == JSMN_PRIMITIVE) {
+		size_t n;
+		const char *p = json_raw(js, v, &n);
+		if ((flags & K_YESNO) && (json_is_true(js, v) || (n == 5 && memcmp(p, "false", 5) == 0)))
+			return buf_adds(out, json_is_true(js, v) ? "Yes" : "No");
+		return buf_add(out, p, n);
+	}
+	buf_reset(&j->tmpv);
+	if (json_str_buf(js, v, &j->tmpv) < 0)
+		return -1;
+	char *p = j->tmpv.p;
+	size_t n = j->tmpv.len;
+	if ((flags & K_UNWRAP) && n >= 2 && p[0] == '"' && p[n - 1] == '"') {
+		/* Double-encoded: the text is a JSON string literal. Unwrap it
+		 * with a second parser so the event's tokens stay intact; it is
+		 * parsed as the element of a one-element array ("[...]"), as
+		 * json_parse() takes a document whose value is a container. */
+		struct json inner;
+		json_init(&inner);
+		struct buf wrap, un;
+		buf_init(&wrap, n + 2);
+		buf_init(&un, n);
+		int r = 1;
+		if (buf_addc(&wrap, '[') == 0 && buf_add(&wrap, p, n) == 0 && buf_addc(&wrap, ']') == 0 &&
+		    json_parse(&inner, wrap.p, wrap.len) == 0 && json_shape_ok(&inner, 2) &&
+		    json_size(&inner, 0) == 1 &&
+		    json_type(&inner, 1) == JSMN_STRING && json_str_buf(&inner, 1, &un) == 0)
+			r = esc_value(out, un.p != NULL ? un.p : "", un.len);
+		buf_free(&wrap);
+		buf_free(&un);
+		json_free(&inner);
+		if (r <= 0)
+			return r;
+	}
+	if ((flags & K_YESNO) && n == 4 && memcmp(p, "true", 4) == 0)
+		return buf_adds(out, "Yes");
+	if ((flags & K_YESNO) && n == 5 && memcmp(p, "false", 5) == 0)
+		return buf_adds(out, "No");
+	if ((flags & K_CAP) && n > 0 && p[0] >= 'a' && p[0] <= 'z')
+		p[0] = (char)(p[0] - 'a' + 'A');
+	return esc_value(out, p, n);
+}
+
+/* Token indexes of keys already written. */
+struct used {
+	int k[256];
+	int n;
+	int overflow;
+};
+
+static void mark(struct used *u, int keytok)
+{
+	if (u->n < (int)N(u->k))
+		u->k[u->n++] = keytok;
+	else
+		u->overflow = 1;
+}
+
+static int is_used(const struct used *u, int keytok)
+{
+	for (int i = 0; i < u->n; i++)
+		if (u->k[i] == keytok)
+			return 1;
+	return 0;
+}
+
+static int put_keys(struct job *j, const struct v1key *keys, size_t nkeys, struct used *u)
+{
+	const struct json *js = &j->js;
+	for (size_t i = 0; i < nkeys; i++) {
+		int val = -1;
+		for (int f = 0; f < 3 && keys[i].from[f] != NULL; f++) {
+			int v = json_get(js, 0, keys[i].from[f]);
+			if (v < 0)
+				continue;
+			/* A fallback that is not used stays on the line under its
+			 * 2.0 name (subtype next to action, say). */
+			if (absent(js, v) || (keys[i].flags & K_NULLSTR && is_null_text(js, v))) {
+				mark(u, v - 1);
+			} else if (val < 0) {
+				val = v;
+				mark(u, v - 1);
+			}
+		}
+		if (val < 0 && !(keys[i].flags & K_ALWAYS))
+			continue;
+		if (buf_addc(&j->line, '|') < 0 || buf_adds(&j->line, keys[i].key) < 0 ||
+		    buf_addc(&j->line, '=') < 0)
+			return -1;
+		if (val >= 0 && put_value(j, val, keys[i].flags) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int v2_render(struct job *j, const char *type2, char *why, size_t whylen)
+{
+	const struct json *js = &j->js;
+	buf_reset(&j->line);
+	long long ms;
+	if (json_int(js, json_get(js, 0, "timestamp"), &ms) < 0 || ms < 0 ||
+	    ms > 253402300799999LL) {
+		snprintf(why, whylen, "no epoch-millisecond \"timestamp\"");
+		return -1;
+	}
+	time_t secs = (time_t)(ms / 1000);
+	struct tm tm;
+	char date[40];
+	if (gmtime_r(&secs, &tm) == NULL || strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S+0000", &tm) == 0) {
+		snprintf(why, whylen, "\"timestamp\" out of range");
+		return -1;
+	}
+	if (buf_adds(&j->line, "datetime=") < 0 || buf_adds(&j->line, date) < 0)
+		goto full;
+	struct used u;
+	u.n = 0;
+	u.overflow = 0;
+	if (put_keys(j, k_head, N(k_head), &u) < 0)
+		goto full;
+	const struct v2type *t = find_type(type2);
+	if (t != NULL && put_keys(j, t->keys, t->nkeys, &u) < 0)
+		goto full;
+	/* Everything else under its 2.0 name. */
+	int k = 1;
+	for (int m = 0; m < js->t[0].size; m++) {
+		int v = k + 1;
+		int skip = is_used(&u, k) || absent(js, v);
+		for (size_t s = 0; s < N(k_skip) && !skip; s++) {
+			size_t n;
+			const char *p = json_raw(js, k, &n);
+			skip = n == strlen(k_skip[s]) && memcmp(p, k_skip[s], n) == 0;
+		}
+		if (!skip) {
+			buf_reset(&j->tmpv);
+			if (buf_addc(&j->line, '|') < 0 || json_str_buf(js, k, &j->tmpv) < 0 ||
+			    esc_key(&j->line, j->tmpv.p != NULL ? j->tmpv.p : "", j->tmpv.len) < 0 ||
+			    buf_addc(&j->line, '=') < 0 || put_value(j, v, 0) < 0)
+				goto full;
+		}
+		k = json_next(js, v);
+	}
+	if (u.overflow) {
+		snprintf(why, whylen, "too many fields");
+		return -1;
+	}
+	return 0;
+full:
+	snprintf(why, whylen, "rendered line too long");
+	return -1;
+}
