@@ -137,15 +137,102 @@ static int check_number(const char *s, size_t n)
 	return i == n ? 0 : -1;
 }
 
-static int check_primitive(const char *s, size_t n)
-{
-	if ((n == 4 && memcmp(s, "true", 4) == 0) || (n == 5 && memcmp(s, "false", 5) == 0) ||
-	    (n == 4 && memcmp(s, "null", 4) == 0))
-		return 0;
-	return check_number(s, n);
-}
 
 static int is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+/* The grammar of RFC 8259, checked before jsmn tokenizes: jsmn, even in
+ * strict mode, accepts missing commas and colons (["a" "b"], {"a" 1}).
+ * Recursive descent, nesting bounded by JSON_MAX_DEPTH. On failure *pos is
+ * where it went wrong. */
+static int syn_value(const char *s, size_t n, size_t *pos, int depth);
+
+static void syn_ws(const char *s, size_t n, size_t *pos)
+{
+	while (*pos < n && is_ws(s[*pos]))
+		(*pos)++;
+}
+
+static int syn_string(const char *s, size_t n, size_t *pos)
+{
+	size_t start = ++*pos; /* past the opening quote */
+	while (*pos < n && s[*pos] != '"') {
+		if (s[*pos] == '\\')
+			(*pos)++;
+		(*pos)++;
+	}
+	if (*pos >= n)
+		return -1;
+	if (check_string(s + start, *pos - start) < 0) {
+		*pos = start;
+		return -1;
+	}
+	(*pos)++; /* the closing quote */
+	return 0;
+}
+
+static int syn_container(const char *s, size_t n, size_t *pos, int depth, char close)
+{
+	if (depth >= JSON_MAX_DEPTH)
+		return -1;
+	(*pos)++;
+	syn_ws(s, n, pos);
+	if (*pos < n && s[*pos] == close) {
+		(*pos)++;
+		return 0;
+	}
+	for (;;) {
+		if (close == '}') {
+			if (*pos >= n || s[*pos] != '"' || syn_string(s, n, pos) < 0)
+				return -1;
+			syn_ws(s, n, pos);
+			if (*pos >= n || s[*pos] != ':')
+				return -1;
+			(*pos)++;
+		}
+		if (syn_value(s, n, pos, depth + 1) < 0)
+			return -1;
+		syn_ws(s, n, pos);
+		if (*pos < n && s[*pos] == close) {
+			(*pos)++;
+			return 0;
+		}
+		if (*pos >= n || s[*pos] != ',')
+			return -1;
+		(*pos)++;
+		syn_ws(s, n, pos);
+	}
+}
+
+static int syn_value(const char *s, size_t n, size_t *pos, int depth)
+{
+	syn_ws(s, n, pos);
+	if (*pos >= n)
+		return -1;
+	char c = s[*pos];
+	if (c == '{')
+		return syn_container(s, n, pos, depth, '}');
+	if (c == '[')
+		return syn_container(s, n, pos, depth, ']');
+	if (c == '"')
+		return syn_string(s, n, pos);
+	static const char *const lit[] = { "true", "false", "null" };
+	for (size_t i = 0; i < 3; i++) {
+		size_t l = strlen(lit[i]);
+		if (n - *pos >= l && memcmp(s + *pos, lit[i], l) == 0) {
+			*pos += l;
+			return 0;
+		}
+	}
+	size_t start = *pos;
+	while (*pos < n && (s[*pos] == '-' || s[*pos] == '+' || s[*pos] == '.' || s[*pos] == 'e' ||
+			    s[*pos] == 'E' || (s[*pos] >= '0' && s[*pos] <= '9')))
+		(*pos)++;
+	if (*pos == start || check_number(s + start, *pos - start) < 0) {
+		*pos = start;
+		return -1;
+	}
+	return 0;
+}
 
 /* jsmn lets some malformed structures through (a key with no value: {"a","b":1}), which would send
  * the token helpers past the end of the token array. This checks the tree
@@ -197,6 +284,19 @@ int json_parse(struct json *j, const char *s, size_t len)
 	j->len = len;
 	j->n = 0;
 	j->err[0] = '\0';
+	size_t pos = 0;
+	if (syn_value(s, len, &pos, 0) < 0) {
+		if (pos >= len)
+			strcpy(j->err, len == 0 ? "empty JSON document" : "truncated JSON");
+		else
+			snprintf(j->err, sizeof j->err, "invalid JSON at byte %zu", pos);
+		return -1;
+	}
+	syn_ws(s, len, &pos);
+	if (pos < len) {
+		snprintf(j->err, sizeof j->err, "extra data after the JSON value at byte %zu", pos);
+		return -1;
+	}
 	if (j->cap == 0) {
 		j->cap = 64;
 		j->t = malloc(sizeof *j->t * (size_t)j->cap);
@@ -258,21 +358,6 @@ int json_parse(struct json *j, const char *s, size_t len)
 			snprintf(j->err, sizeof j->err, "extra data after the JSON value at byte %zu", i);
 			return -1;
 		}
-	for (int i = 0; i < j->n; i++) {
-		const jsmntok_t *t = &j->t[i];
-		const char *p = s + t->start;
-		size_t n = (size_t)(t->end - t->start);
-		int bad = 0;
-		if (t->type == JSMN_STRING)
-			bad = check_string(p, n);
-		else if (t->type == JSMN_PRIMITIVE)
-			bad = check_primitive(p, n);
-		if (bad) {
-			snprintf(j->err, sizeof j->err, "invalid JSON %s at byte %d",
-				 t->type == JSMN_STRING ? "string" : "value", t->start);
-			return -1;
-		}
-	}
 	return 0;
 }
 

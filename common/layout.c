@@ -30,11 +30,13 @@ void layout_open(struct layout *l, const char *data_dir, const char *stage)
 	l->bad = sub(l->root, data_dir, "bad");
 	l->state = sub(l->root, data_dir, "state");
 	l->lock = sub(l->root, data_dir, "lock");
+	l->status = sub(l->root, data_dir, "status");
 }
 
 void layout_close(struct layout *l)
 {
-	int *fds[] = { &l->root, &l->tmp, &l->raw, &l->mta, &l->audit, &l->bad, &l->state, &l->lock };
+	int *fds[] = { &l->root, &l->tmp, &l->raw, &l->mta, &l->audit, &l->bad, &l->state, &l->lock,
+		       &l->status };
 	for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++) {
 		if (*fds[i] >= 0)
 			close(*fds[i]);

@@ -4,6 +4,7 @@
  *   data_dir/raw/ mta/ audit/ bad/   hand-off directories
  *   data_dir/state/        cursors and ledgers
  *   data_dir/lock/         one flock and one trigger FIFO per stage
+ *   data_dir/status/       each stage's health record (status.h), read by mcspool-status
  *
  * Missing directories are created (mode 02770, so the mcspool group
  * carries over); anything we cannot open, or may not write, is a fatal
@@ -13,7 +14,7 @@
 #define MCSPOOL_LAYOUT_H
 
 struct layout {
-	int root, tmp, raw, mta, audit, bad, state, lock;
+	int root, tmp, raw, mta, audit, bad, state, lock, status;
 	char tmpname[64]; /* "tmp/<stage>" for messages */
 };
 

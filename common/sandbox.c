@@ -455,8 +455,10 @@ static void rule1(struct sb_filter *f, uint32_t action, const char *name, struct
 static void own_signals(struct sb_filter *f, uint32_t action, int op)
 {
 	scmp_datum_t pid = (scmp_datum_t)getpid();
-	rule1(f, action, "kill", SCMP_A0_32(op, pid));
-	rule1(f, action, "tgkill", SCMP_A0_32(op, pid));
+	/* Every comparison names datum_b, even where the operator ignores it:
+	 * the SCMP_A* macros otherwise leave it to a missing initializer. */
+	rule1(f, action, "kill", SCMP_A0_32(op, pid, 0));
+	rule1(f, action, "tgkill", SCMP_A0_32(op, pid, 0));
 }
 
 static void allowlist(struct sb_filter *f)
@@ -469,9 +471,9 @@ static void allowlist(struct sb_filter *f)
 	rule1(f, SCMP_ACT_ALLOW, "mprotect", SCMP_A2_32(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
 	own_signals(f, SCMP_ACT_ALLOW, SCMP_CMP_EQ);
 	/* isatty() for stdio buffering, nothing else of ioctl. */
-	rule1(f, SCMP_ACT_ALLOW, "ioctl", SCMP_A1_32(SCMP_CMP_EQ, TCGETS));
+	rule1(f, SCMP_ACT_ALLOW, "ioctl", SCMP_A1_32(SCMP_CMP_EQ, TCGETS, 0));
 	/* Reading limits, never setting them. */
-	rule1(f, SCMP_ACT_ALLOW, "prlimit64", SCMP_A2_64(SCMP_CMP_EQ, 0));
+	rule1(f, SCMP_ACT_ALLOW, "prlimit64", SCMP_A2_64(SCMP_CMP_EQ, 0, 0));
 }
 
 #define CLONE_NS_FLAGS (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | \
@@ -495,14 +497,14 @@ static void denylist(struct sb_filter *f)
 	 * (Landlock does not confine connecting to a socket path); glibc's
 	 * nscd and netlink probes fall back cleanly on EPERM. socketpair()
 	 * stays allowed (libcurl's resolver wakes itself with one). */
-	rule1(f, eperm, "socket", SCMP_A0_32(SCMP_CMP_LT, AF_INET));
-	rule1(f, eperm, "socket", SCMP_A0_32(SCMP_CMP_GT, AF_INET6));
+	rule1(f, eperm, "socket", SCMP_A0_32(SCMP_CMP_LT, AF_INET, 0));
+	rule1(f, eperm, "socket", SCMP_A0_32(SCMP_CMP_GT, AF_INET6, 0));
 	for (int fam = AF_INET + 1; fam < AF_INET6; fam++)
-		rule1(f, eperm, "socket", SCMP_A0_32(SCMP_CMP_EQ, (scmp_datum_t)fam));
-	rule1(f, eperm, "socketpair", SCMP_A0_32(SCMP_CMP_NE, AF_UNIX));
+		rule1(f, eperm, "socket", SCMP_A0_32(SCMP_CMP_EQ, (scmp_datum_t)fam, 0));
+	rule1(f, eperm, "socketpair", SCMP_A0_32(SCMP_CMP_NE, AF_UNIX, 0));
 	own_signals(f, eperm, SCMP_CMP_NE);
 	/* Typing into the controlling terminal. */
-	rule1(f, eperm, "ioctl", SCMP_A1_32(SCMP_CMP_EQ, TIOCSTI));
+	rule1(f, eperm, "ioctl", SCMP_A1_32(SCMP_CMP_EQ, TIOCSTI, 0));
 }
 
 static void seccomp_enter(const struct sandbox_spec *sb)

@@ -56,8 +56,27 @@ int spool_dir(int parent, const char *name, const char *shown, int create)
 	if (fd < 0 && errno == ENOENT && create) {
 		if (mkdirat(parent, name, 02770) < 0 && errno != EEXIST)
 			die_sys(exit_code_for_errno(errno), "unable to create %s", shown);
-		if (spool_syncdir(parent) < 0)
+		/* The new entry is durable once its parent is synced; with a
+		 * path, that parent has to be opened first. */
+		int pfd = parent;
+		if (parent == AT_FDCWD) {
+			char up[4096];
+			snprintf(up, sizeof up, "%s", name);
+			char *slash = strrchr(up, '/');
+			if (slash == up)
+				slash[1] = '\0';
+			else if (slash != NULL)
+				*slash = '\0';
+			else
+				strcpy(up, ".");
+			pfd = open(up, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (pfd < 0)
+				die_sys(exit_code_for_errno(errno), "unable to open the parent of %s", shown);
+		}
+		if (spool_syncdir(pfd) < 0)
 			die_sys(EXIT_TEMP, "unable to sync the parent of %s", shown);
+		if (pfd != parent)
+			close(pfd);
 		fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	}
 	if (fd < 0) {

@@ -89,7 +89,7 @@ int stage_main(const struct stage *s, int argc, char **argv)
 	ctx.once = once;
 	ctx.cfg = config_load(config_path(conf), s->config_flags);
 	layout_open(&ctx.dirs, ctx.cfg->data_dir, s->name);
-	status_open(ctx.dirs.state, s->name);
+	status_open(ctx.dirs.status, s->name);
 	int lockfd = lock_open(ctx.dirs.lock, s->name);
 	wake_signals();
 	if (!once)

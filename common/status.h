@@ -1,7 +1,8 @@
-/* status.h: each stage's health record, data_dir/state/status.<stage>.
+/* status.h: each stage's health record, data_dir/status/status.<stage>.
  *
  * A versioned state file (kind "status", version 1) that mcspool-status
- * reads:
+ * reads. It has a directory of its own, which every stage may write, so
+ * that no stage needs write access to another's cursors in state/:
  *
  *   last_success <epoch>      end of the last pass that completed
  *   last_error_time <epoch>   when the last error or fatal line was logged

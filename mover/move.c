@@ -156,6 +156,7 @@ void move_sandbox(struct stage_ctx *ctx)
 	sandbox_dir(&sb, ctx->dirs.state, "state", SB_RW);
 	sandbox_dir(&sb, ctx->dirs.lock, "lock", SB_RW);
 	sandbox_dir(&sb, ctx->dirs.tmp, ctx->dirs.tmpname, SB_RW);
+	sandbox_dir(&sb, ctx->dirs.status, "status", SB_RW);
 	sandbox_dir(&sb, M.readfd, c->read_path, SB_RW);
 	sandbox_dir(&sb, M.archfd, c->archive_dir, SB_RW);
 	if (M.read_stage >= 0)

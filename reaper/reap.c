@@ -97,6 +97,7 @@ void reap_sandbox(struct stage_ctx *ctx)
 	sandbox_dir(&sb, ctx->dirs.bad, "bad", SB_RW);
 	sandbox_dir(&sb, R.tmpfd, "tmp", SB_RW);
 	sandbox_dir(&sb, ctx->dirs.lock, "lock", SB_RW);
+	sandbox_dir(&sb, ctx->dirs.status, "status", SB_RW);
 	for (size_t i = 0; i < c->nlog_dirs; i++)
 		sandbox_dir(&sb, R.logfd[i], c->log_dirs[i], SB_RW);
 	if (R.audit_consumer)

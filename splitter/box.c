@@ -2,8 +2,8 @@
  * least: no network at all, the seccomp allowlist, and only the spool
  * directories it moves files between (all SB_RW: Landlock refuses a
  * rename into a directory that grants more than the source) plus lock/
- * for its lock and the mover's trigger. Not state/, not the config
- * directory, not the secrets. */
+ * for its lock and the mover's trigger, status/ for its health record.
+ * Not state/, not the config directory, not the secrets. */
 #include "split.h"
 
 #include "sandbox.h"
@@ -19,5 +19,6 @@ void split_sandbox(struct stage_ctx *ctx)
 	sandbox_dir(&sb, ctx->dirs.audit, "audit", SB_RW);
 	sandbox_dir(&sb, ctx->dirs.bad, "bad", SB_RW);
 	sandbox_dir(&sb, ctx->dirs.lock, "lock", SB_RW);
+	sandbox_dir(&sb, ctx->dirs.status, "status", SB_RW);
 	sandbox_enter(ctx->cfg->sandbox, &sb);
 }

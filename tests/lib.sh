@@ -70,7 +70,7 @@ trap 't_run_cleanups; exit 1' INT TERM
 t_setup() {
 	T=$(mktemp -d "${TMPDIR:-/tmp}/mcspool-test.XXXXXX")
 	export T
-	t_at_exit 'rm -rf "$T"'
+	t_at_exit "rm -rf '$T'" # the value now: t_setup may run again
 	mkdir -p "$T/data" "$T/read" "$T/archive" "$T/lrstate"
 	{
 		echo "data_dir = \"$T/data\""

@@ -21,7 +21,7 @@ static int parses(const char *s)
 
 int main(void)
 {
-	plan(33);
+	plan(34);
 	const char *doc = "{\"meta\":{\"status\":200,\"pagination\":{\"next\":\"tok\"}},"
 			  "\"data\":[{\"a\":1},{\"a\":\"x\\u00e9\\n\\ud83c\\udf89\"}],\"fail\":[],"
 			  "\"n\":null,\"t\":true,\"num\":\"31363\"}";
@@ -58,6 +58,9 @@ int main(void)
 	ok(!parses(""), "an empty document is refused");
 	ok(!parses("{\"a\",\"b\":1}"), "a key without a value is refused (jsmn lets it through)");
 	ok(parses("\"just a string\""), "a top-level string is a document");
+	ok(!parses("[\"a\" \"b\"]") && !parses("{\"a\" 1}") && !parses("{\"a\":1 \"b\":2}") &&
+		   !parses("[1,]") && !parses("{,}") && !parses("[1 2]"),
+	   "missing or stray commas and colons are refused");
 	char deep[200];
 	memset(deep, '[', 70);
 	memset(deep + 70, ']', 70);

@@ -52,7 +52,7 @@ static int publish(int tmp, int dst, const char *name, const char *text)
 
 int main(void)
 {
-	plan(26);
+	plan(27);
 	if (mkdtemp(top) == NULL)
 		return 2;
 	int tmp = mkd("tmp"), dst = mkd("dst"), other = mkd("other"), stage = mkd("stage");
@@ -100,6 +100,11 @@ int main(void)
 		   spool_replace(dst, "state", "v2\n", 3, 0640) == 0 &&
 		   strcmp(slurp(dst, "state"), "v2\n") == 0 && !exists(dst, ".state.new"),
 	   "remove of a missing file is success; replace overwrites atomically");
+
+	char np[300];
+	snprintf(np, sizeof np, "%s/created", top);
+	int nfd = spool_dir_path(np, 1);
+	ok(nfd >= 0 && exists(AT_FDCWD, np), "spool_dir_path creates a missing directory (and syncs its parent)");
 
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", top);
