@@ -99,6 +99,32 @@ int spool_dir_path(const char *path, int create)
 	return spool_dir(AT_FDCWD, path, path, create);
 }
 
+int spool_dir_config(const char *key, const char *path, int writable)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+		if (e == ENOENT)
+			die(EXIT_PERM, "%s %s does not exist: create it (mcspool-setup does), "
+				       "or correct %s in the config", key, path, key);
+		if (e == ENOTDIR || e == ELOOP)
+			die(EXIT_PERM, "%s %s is not a directory (a symlink is refused: "
+				       "give the real path)", key, path);
+		if (e == EACCES)
+			die(EXIT_PERM, "%s %s: permission denied (this user, uid %ld, needs "
+				       "search and read permission on it and its parents)",
+			    key, path, (long)geteuid());
+		errno = e;
+		die_sys(exit_code_for_errno(e), "unable to open %s %s", key, path);
+	}
+	int mode = writable ? R_OK | W_OK | X_OK : R_OK | X_OK;
+	if (faccessat(fd, ".", mode, AT_EACCESS) < 0)
+		die(EXIT_PERM, "%s %s is not %s by this user (uid %ld): check its owner, "
+			       "group and mode (and a read-only mount)",
+		    key, path, writable ? "writable" : "readable", (long)geteuid());
+	return fd;
+}
+
 int spool_syncdir(int dir)
 {
 	if (fsync(dir) < 0 && errno != EINVAL) /* EINVAL: a filesystem without dir fsync */

@@ -80,6 +80,12 @@ int spool_remove(int dir, const char *name);
  * dir/.name.new, fsync, rename over name, fsync dir. */
 int spool_replace(int dir, const char *name, const void *buf, size_t len, mode_t mode);
 
+/* Open a directory named by a config setting (key, e.g. "read_path"),
+ * never creating it; dies (exit 100) with a message saying what to check
+ * when it is missing, not a directory, a symlink, or not readable (and,
+ * with writable, writable) by this user. */
+int spool_dir_config(const char *key, const char *path, int writable);
+
 /* fsync a directory by fd. */
 int spool_syncdir(int dir);
 

@@ -35,7 +35,7 @@ struct mover {
 	size_t pending; /* consumed once, waiting for the confirming scan */
 	size_t in_read; /* files left in read_path by the last pass */
 	char last_warning[2 * PATH_MAX + 512];
-	struct move_set set;
+	struct rdset set;
 };
 
 static struct mover M;
@@ -89,7 +89,7 @@ static int open_stage(const char *key, const char *configured, const char *dest,
 		slash[1] = '\0'; /* the root */
 	else
 		*slash = '\0';
-	int pfd = move_open_dir(key, parent, 0);
+	int pfd = spool_dir_config(key, parent, 0);
 	int fd = spool_dir(pfd, base, path, 1);
 	close(pfd);
 	if (dev_of(fd, path) != dev_of(destfd, dest))
@@ -104,9 +104,9 @@ void move_init(struct stage_ctx *ctx)
 	const struct config *c = ctx->cfg;
 	memset(&M, 0, sizeof M);
 	M.cfg = c;
-	move_set_init(&M.set);
-	M.readfd = move_open_dir("read_path", c->read_path, 1);
-	M.archfd = move_open_dir("archive_dir", c->archive_dir, 1);
+	rdset_init(&M.set);
+	M.readfd = spool_dir_config("read_path", c->read_path, 1);
+	M.archfd = spool_dir_config("archive_dir", c->archive_dir, 1);
 	M.read_stage = M.arch_stage = -1;
 	/* Decided once, here, by device: never by reacting to EXDEV. */
 	if (dev_of(ctx->dirs.mta, "mta/") != dev_of(M.readfd, c->read_path))
@@ -122,12 +122,12 @@ void move_init(struct stage_ctx *ctx)
 			die(EXIT_PERM, "log_source_id is 0: set it to the id of the MTA log source in "
 				       "LogRhythm (the agent keeps its read positions in "
 				       "consumer.state_dir/<log_source_id>/)");
-		int fd = move_open_dir("consumer.state_dir", c->consumer.state_dir, 0);
+		int fd = spool_dir_config("consumer.state_dir", c->consumer.state_dir, 0);
 		close(fd);
 		snprintf(M.consumer_path, sizeof M.consumer_path, "%s/%ld", c->consumer.state_dir,
 			 c->log_source_id);
 	} else if (c->consumer.type == CONSUMER_FILEBEAT) {
-		int fd = move_open_dir("consumer.state_dir", c->consumer.state_dir, 0);
+		int fd = spool_dir_config("consumer.state_dir", c->consumer.state_dir, 0);
 		close(fd);
 		/* Accept both path.data/registry and path.data/registry/filebeat. */
 		char sub[PATH_MAX];
@@ -171,7 +171,7 @@ void move_sandbox(struct stage_ctx *ctx)
 /* ---- listing -------------------------------------------------------- */
 
 /* Regular files with our names in dir, into set (sorted). -1 on error. */
-static int list_dir(int dir, struct move_set *set)
+static int list_dir(int dir, struct rdset *set)
 {
 	int fd = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
@@ -181,8 +181,8 @@ static int list_dir(int dir, struct move_set *set)
 		close(fd);
 		return -1;
 	}
-	move_set_clear(set);
-	struct move_entry e;
+	rdset_clear(set);
+	struct rdentry e;
 	for (;;) {
 		errno = 0;
 		struct dirent *de = readdir(d);
@@ -207,7 +207,7 @@ static int list_dir(int dir, struct move_set *set)
 		e.ino = st.st_ino;
 		e.dev = st.st_dev;
 		e.mtime = st.st_mtim;
-		if (move_set_add(set, &e) < 0) {
+		if (rdset_add(set, &e) < 0) {
 			closedir(d);
 			errno = ENOMEM;
 			return -1;
@@ -219,13 +219,13 @@ static int list_dir(int dir, struct move_set *set)
 		errno = er;
 		return -1;
 	}
-	move_set_sort(set);
+	rdset_sort(set);
 	return 0;
 }
 
 /* ---- the reader's state ------------------------------------------------ */
 
-static void consumer_scan(struct move_set *set)
+static void consumer_scan(struct rdset *set)
 {
 	const struct config *c = M.cfg;
 	char msg[2 * PATH_MAX + 512];
@@ -266,7 +266,7 @@ static void consumer_scan(struct move_set *set)
 	}
 	close(fd);
 	for (size_t i = 0; i < set->n; i++) {
-		const struct move_entry *e = &set->e[i];
+		const struct rdentry *e = &set->e[i];
 		if (e->have_pos && e->pos > e->size) {
 			snprintf(msg, sizeof msg, "the reader's position in %s (%lld) is beyond its "
 						  "size (%lld): not archiving it (was it changed?)",
@@ -286,7 +286,7 @@ static void consumer_scan(struct move_set *set)
 
 /* 0, or -1 when b is full (a ledger is bounded by STATE_MAX_BYTES; what
  * does not fit is recorded by a later scan: it only delays archiving). */
-static int ledger_line(struct buf *b, const struct move_entry *e)
+static int ledger_line(struct buf *b, const struct rdentry *e)
 {
 	return buf_printf(b, "%s %lld %llu %llu %lld %ld\n", e->name, (long long)e->size,
 			  (unsigned long long)e->ino, (unsigned long long)e->dev,
@@ -294,7 +294,7 @@ static int ledger_line(struct buf *b, const struct move_entry *e)
 }
 
 /* Was e (same size, inode, device, mtime) consumed in the previous scan? */
-static int ledger_has(const struct buf *prev, const struct move_entry *e)
+static int ledger_has(const struct buf *prev, const struct rdentry *e)
 {
 	struct buf one;
 	buf_init(&one, 1024);
@@ -352,7 +352,7 @@ static void hand_on(int src, const char *srcshown, int stage, int dst, const cha
 	}
 }
 
-static void archive_one(const struct move_entry *e)
+static void archive_one(const struct rdentry *e)
 {
 	const struct config *c = M.cfg;
 	failpoint("move-archive-start");
@@ -374,7 +374,7 @@ static void archive_one(const struct move_entry *e)
 
 /* Archive what two consecutive scans found consumed; record the rest of
  * what this scan found. Returns the number of files that left read_path. */
-static size_t archive(struct stage_ctx *ctx, struct move_set *set)
+static size_t archive(struct stage_ctx *ctx, struct rdset *set)
 {
 	struct buf prev, next;
 	buf_init(&prev, STATE_MAX_BYTES);
@@ -385,8 +385,8 @@ static size_t archive(struct stage_ctx *ctx, struct move_set *set)
 	size_t gone = 0;
 	M.pending = 0;
 	for (size_t i = 0; i < set->n && !wake_stopping(); i++) {
-		struct move_entry *e = &set->e[i];
-		if (!move_entry_consumed(e))
+		struct rdentry *e = &set->e[i];
+		if (!rdset_consumed(e))
 			continue;
 		if (ledger_has(&prev, e)) {
 			archive_one(e);

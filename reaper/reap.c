@@ -22,7 +22,7 @@
 #include "failpoint.h"
 #include "lock.h"
 #include "log.h"
-#include "../mover/move.h"
+#include "reader.h"
 #include "reap.h"
 #include "sandbox.h"
 #include "spool.h"
@@ -64,15 +64,15 @@ void reap_init(struct stage_ctx *ctx)
 	const struct config *c = ctx->cfg;
 	memset(&R, 0, sizeof R);
 	R.cfg = c;
-	R.archfd = move_open_dir("archive_dir", c->archive_dir, 1);
+	R.archfd = spool_dir_config("archive_dir", c->archive_dir, 1);
 	char tmp[PATH_MAX];
 	snprintf(tmp, sizeof tmp, "%s/tmp", c->data_dir);
 	R.tmpfd = spool_dir(ctx->dirs.root, "tmp", tmp, 0);
 	for (size_t i = 0; i < c->nlog_dirs; i++)
-		R.logfd[i] = move_open_dir("log_dirs entry", c->log_dirs[i], 1);
+		R.logfd[i] = spool_dir_config("log_dirs entry", c->log_dirs[i], 1);
 	snprintf(R.audit_shown, sizeof R.audit_shown, "%s/audit", c->data_dir);
 	if (c->audit_log_source_id != 0 && c->consumer.type == CONSUMER_LOGRHYTHM) {
-		int fd = move_open_dir("consumer.state_dir", c->consumer.state_dir, 0);
+		int fd = spool_dir_config("consumer.state_dir", c->consumer.state_dir, 0);
 		close(fd);
 		R.audit_consumer = 1;
 		snprintf(R.audit_state, sizeof R.audit_state, "%s/%ld", c->consumer.state_dir,
@@ -175,15 +175,15 @@ static int old_log_archive(const char *name, const struct stat *st, void *arg)
 /* Audit files: by age, and read to the end when the reader is known. */
 struct audit {
 	time_t cutoff;
-	struct move_set read1, read2; /* two scans of the old files' positions */
+	struct rdset read1, read2; /* two scans of the old files' positions */
 	long kept;
 	char first_kept[SPOOL_NAME_MAX + 1];
 };
 
-static int audit_consumed(const struct move_set *s, const char *name)
+static int audit_consumed(const struct rdset *s, const char *name)
 {
-	long i = move_set_find(s, name, 0);
-	return i >= 0 && move_entry_consumed(&s->e[i]);
+	long i = rdset_find(s, name, 0);
+	return i >= 0 && rdset_consumed(&s->e[i]);
 }
 
 static int old_audit(const char *name, const struct stat *st, void *arg)
@@ -209,9 +209,9 @@ static int old_audit(const char *name, const struct stat *st, void *arg)
 }
 
 /* The old audit files and the reader's positions for them into s. */
-static int audit_scan(int auditfd, time_t cutoff, struct move_set *s)
+static int audit_scan(int auditfd, time_t cutoff, struct rdset *s)
 {
-	move_set_clear(s);
+	rdset_clear(s);
 	int fd = openat(auditfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *d = fd < 0 ? NULL : fdopendir(fd);
 	if (d == NULL)
@@ -223,16 +223,16 @@ static int audit_scan(int auditfd, time_t cutoff, struct move_set *s)
 		    fstatat(auditfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 		    !S_ISREG(st.st_mode) || st.st_mtime >= cutoff)
 			continue;
-		struct move_entry e;
+		struct rdentry e;
 		memset(&e, 0, sizeof e);
 		strcpy(e.name, de->d_name);
 		e.size = st.st_size;
 		e.ino = st.st_ino;
-		if (move_set_add(s, &e) < 0)
+		if (rdset_add(s, &e) < 0)
 			die(EXIT_TEMP, "out of memory");
 	}
 	closedir(d);
-	move_set_sort(s);
+	rdset_sort(s);
 	int sd = open(R.audit_state, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (sd < 0) {
 		if (errno != ENOENT)
@@ -315,8 +315,8 @@ void reap_run(struct stage_ctx *ctx, time_t now, struct reap_counts *n)
 	struct audit au;
 	memset(&au, 0, sizeof au);
 	au.cutoff = a.cutoff;
-	move_set_init(&au.read1);
-	move_set_init(&au.read2);
+	rdset_init(&au.read1);
+	rdset_init(&au.read2);
 	int audit_ok = 1;
 	if (R.audit_consumer) {
 		/* Two scans of the positions must agree (an agent rewriting a
@@ -331,8 +331,8 @@ void reap_run(struct stage_ctx *ctx, time_t now, struct reap_counts *n)
 		log_warn("keeping %ld audit file(s) older than %ld days that the reader has not read "
 			 "to the end (the first: %s; see %s)", au.kept, c->retention_days,
 			 au.first_kept, R.audit_state);
-	move_set_free(&au.read1);
-	move_set_free(&au.read2);
+	rdset_free(&au.read1);
+	rdset_free(&au.read2);
 
 	char shown[PATH_MAX + 8];
 	snprintf(shown, sizeof shown, "%s/bad", c->data_dir);

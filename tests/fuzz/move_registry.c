@@ -6,25 +6,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../mover/move.h"
+#include "reader.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void run(const char *p, size_t n, int snapshot)
 {
-	struct move_set s;
-	move_set_init(&s);
+	struct rdset s;
+	rdset_init(&s);
 	static const char *const names[] = { "a_1.log", "b_1.log", "d_1.log" };
 	for (size_t i = 0; i < 3; i++) {
-		struct move_entry e;
+		struct rdentry e;
 		memset(&e, 0, sizeof e);
 		strcpy(e.name, names[i]);
 		e.size = 100 * (off_t)(i + 1);
 		e.ino = 1001 + i;
 		e.dev = 2049;
-		move_set_add(&s, &e);
+		rdset_add(&s, &e);
 	}
-	move_set_sort(&s);
+	rdset_sort(&s);
 	struct fbreg *r = fbreg_new(&s, "/var/log/mcspool/read", 1);
 	if (r == NULL)
 		abort();
@@ -40,7 +40,7 @@ static void run(const char *p, size_t n, int snapshot)
 		if (s.e[i].have_pos && s.e[i].pos < 0)
 			abort(); /* offsets are never negative */
 	fbreg_free(r);
-	move_set_free(&s);
+	rdset_free(&s);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

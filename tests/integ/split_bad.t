@@ -213,7 +213,7 @@ for d in ("mta", "audit", "bad"):
     ok(all(re.match(r"^[A-Za-z0-9._-]+$", x) and not x.startswith(".") for x in names),
        "%s/ names use [A-Za-z0-9._-] only" % d, names)
 top = sorted(os.listdir(D))
-ok(top == ["audit", "bad", "lock", "mta", "raw", "state", "tmp"], "nothing written beside the spool dirs", top)
+ok(top == ["audit", "bad", "lock", "mta", "raw", "state", "status", "tmp"], "nothing written beside the spool dirs", top)
 
 shutil.rmtree(T)
 print("1..%d" % n)

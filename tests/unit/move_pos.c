@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../mover/move.h"
+#include "reader.h"
 #include "tap.h"
 
 static int parses(const char *s, size_t n, unsigned long long off)

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../mover/move.h"
+#include "reader.h"
 #include "log.h"
 #include "tap.h"
 
@@ -14,28 +14,28 @@ static const char *names[] = { "a_1.log", "b_1.log", "c_1.log", "d_1.log",
 			       "e_1.log", "f_1.log", "g_1.log", "h_1.log" };
 static const long sizes[] = { 100, 200, 300, 400, 500, 600, 700, 0 };
 
-static void fill(struct move_set *s)
+static void fill(struct rdset *s)
 {
-	move_set_clear(s);
+	rdset_clear(s);
 	for (size_t i = 0; i < 8; i++) {
-		struct move_entry e;
+		struct rdentry e;
 		memset(&e, 0, sizeof e);
 		strcpy(e.name, names[i]);
 		e.size = sizes[i];
 		e.ino = 1001 + i;
 		e.dev = 2049;
-		move_set_add(s, &e);
+		rdset_add(s, &e);
 	}
-	move_set_sort(s);
+	rdset_sort(s);
 }
 
-static int consumed(const struct move_set *s, const char *name)
+static int consumed(const struct rdset *s, const char *name)
 {
-	long i = move_set_find(s, name, 0);
-	return i >= 0 && move_entry_consumed(&s->e[i]);
+	long i = rdset_find(s, name, 0);
+	return i >= 0 && rdset_consumed(&s->e[i]);
 }
 
-static int feed_log(const char *text, struct move_set *s, const char *dir)
+static int feed_log(const char *text, struct rdset *s, const char *dir)
 {
 	struct fbreg *r = fbreg_new(s, dir, 0);
 	int rc = fbreg_log_feed(r, text, strlen(text));
@@ -54,8 +54,8 @@ int main(void)
 	snprintf(path, sizeof path, "%s/tests/data/filebeat/registry/filebeat", top ? top : ".");
 	int dir = open(path, O_RDONLY | O_DIRECTORY);
 	ok(dir >= 0, "fixture directory opens");
-	struct move_set s;
-	move_set_init(&s);
+	struct rdset s;
+	rdset_init(&s);
 	fill(&s);
 	is_int(fbreg_scan(dir, path, "/var/log/mcspool/read", 0, &s), 0, "the fixture replays");
 	ok(consumed(&s, "a_1.log"), "a: snapshot offset equals the size");
@@ -69,7 +69,7 @@ int main(void)
 
 	/* With inode checks (a reader on this host), keys name inode-device. */
 	fill(&s);
-	s.e[move_set_find(&s, "a_1.log", 0)].ino = 999;
+	s.e[rdset_find(&s, "a_1.log", 0)].ino = 999;
 	is_int(fbreg_scan(dir, path, "/var/log/mcspool/read", 1, &s), 0, "replays with inode checks");
 	ok(!consumed(&s, "a_1.log"), "a: another inode under that name is not it");
 	ok(consumed(&s, "b_1.log"), "b: matching inode and device");
@@ -103,7 +103,7 @@ int main(void)
 	ok(fbreg_snap_feed(r, snap, strlen(snap)) == 0 && fbreg_snap_end(r) < 0,
 	   "a snapshot without its closing bracket");
 	fbreg_free(r);
-	move_set_free(&s);
+	rdset_free(&s);
 	close(dir);
 	return done();
 }

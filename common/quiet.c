@@ -3,13 +3,13 @@
  * quiet_minutes: its mtime (which the mover sets when it delivers the file)
  * is that old. The two-scan rule of move.c adds "and its size, inode and
  * mtime did not change between two scans". This is the weakest rule. */
-#include "move.h"
+#include "reader.h"
 
-void quiet_scan(struct move_set *set, long minutes, time_t now)
+void quiet_scan(struct rdset *set, long minutes, time_t now)
 {
 	for (size_t i = 0; i < set->n; i++) {
-		struct move_entry *e = &set->e[i];
+		struct rdentry *e = &set->e[i];
 		if (now - e->mtime.tv_sec >= (time_t)minutes * 60)
-			move_set_report(set, (long)i, e->size);
+			rdset_report(set, (long)i, e->size);
 	}
 }

@@ -4,15 +4,15 @@
 #include <string.h>
 #include <strings.h>
 
-#include "move.h"
+#include "reader.h"
 
-void move_set_init(struct move_set *s)
+void rdset_init(struct rdset *s)
 {
 	s->e = NULL;
 	s->n = s->cap = 0;
 }
 
-void move_set_clear(struct move_set *s)
+void rdset_clear(struct rdset *s)
 {
 	for (size_t i = 0; i < s->n; i++) {
 		free(s->e[i].fbkey);
@@ -21,18 +21,18 @@ void move_set_clear(struct move_set *s)
 	s->n = 0;
 }
 
-void move_set_free(struct move_set *s)
+void rdset_free(struct rdset *s)
 {
-	move_set_clear(s);
+	rdset_clear(s);
 	free(s->e);
-	move_set_init(s);
+	rdset_init(s);
 }
 
-int move_set_add(struct move_set *s, const struct move_entry *e)
+int rdset_add(struct rdset *s, const struct rdentry *e)
 {
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 64;
-		struct move_entry *p = realloc(s->e, cap * sizeof *p);
+		struct rdentry *p = realloc(s->e, cap * sizeof *p);
 		if (p == NULL) {
 			errno = ENOMEM;
 			return -1;
@@ -56,16 +56,16 @@ static int cmp_names(const char *a, const char *b)
 
 static int cmp_entries(const void *a, const void *b)
 {
-	return cmp_names(((const struct move_entry *)a)->name, ((const struct move_entry *)b)->name);
+	return cmp_names(((const struct rdentry *)a)->name, ((const struct rdentry *)b)->name);
 }
 
-void move_set_sort(struct move_set *s)
+void rdset_sort(struct rdset *s)
 {
 	if (s->n > 1)
 		qsort(s->e, s->n, sizeof *s->e, cmp_entries);
 }
 
-long move_set_find(const struct move_set *s, const char *name, int fold)
+long rdset_find(const struct rdset *s, const char *name, int fold)
 {
 	size_t lo = 0, hi = s->n;
 	while (lo < hi) {
@@ -90,15 +90,15 @@ long move_set_find(const struct move_set *s, const char *name, int fold)
 	return -1;
 }
 
-void move_set_report(struct move_set *s, long i, off_t pos)
+void rdset_report(struct rdset *s, long i, off_t pos)
 {
-	struct move_entry *e = &s->e[i];
+	struct rdentry *e = &s->e[i];
 	if (!e->have_pos || pos > e->pos)
 		e->pos = pos;
 	e->have_pos = 1;
 }
 
-int move_entry_consumed(const struct move_entry *e)
+int rdset_consumed(const struct rdentry *e)
 {
 	return e->have_pos && !e->ambiguous && e->pos == e->size;
 }

@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "move.h"
+#include "reader.h"
 
 #define TICKS_2000 630822816000000000ULL /* 2000-01-01 */
 #define TICKS_2200 693937152000000000ULL /* 2200-01-01 */
@@ -160,7 +160,7 @@ static int ends_pos(const char *name)
 	return n > 4 && strcasecmp(name + n - 4, ".pos") == 0;
 }
 
-long lrpos_scan(int dirfd, const char *reader_dir, struct move_set *set)
+long lrpos_scan(int dirfd, const char *reader_dir, struct rdset *set)
 {
 	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
@@ -187,7 +187,7 @@ long lrpos_scan(int dirfd, const char *reader_dir, struct move_set *set)
 		int fold;
 		if (!rpath_in_dir(reader_dir, p.path, name, sizeof name, &fold))
 			continue; /* another file of this log source, or stale */
-		long i = move_set_find(set, name, fold);
+		long i = rdset_find(set, name, fold);
 		if (i == -2) {
 			/* Mark every case variant: none can be archived. */
 			for (size_t k = 0; k < set->n; k++)
@@ -196,7 +196,7 @@ long lrpos_scan(int dirfd, const char *reader_dir, struct move_set *set)
 			continue;
 		}
 		if (i >= 0)
-			move_set_report(set, i, (off_t)p.offset);
+			rdset_report(set, i, (off_t)p.offset);
 	}
 	int e = errno;
 	closedir(d);

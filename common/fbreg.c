@@ -29,13 +29,13 @@
 #include "buf.h"
 #include "json.h"
 #include "log.h"
-#include "move.h"
+#include "reader.h"
 
 #define FB_RECORD_MAX (1 << 20)
 #define FB_KEY_MAX 1024
 
 struct fbreg {
-	struct move_set *set;
+	struct rdset *set;
 	const char *dir;
 	int check_inode;
 	struct json j;
@@ -49,7 +49,7 @@ struct fbreg {
 	int started, finished, depth, instr, esc;
 };
 
-struct fbreg *fbreg_new(struct move_set *set, const char *reader_dir, int check_inode)
+struct fbreg *fbreg_new(struct rdset *set, const char *reader_dir, int check_inode)
 {
 	struct fbreg *r = calloc(1, sizeof *r);
 	if (r == NULL)
@@ -115,7 +115,7 @@ static int key_inode(const char *key, unsigned long long *ino, unsigned long lon
 static void forget(struct fbreg *r, const char *key)
 {
 	for (size_t k = 0; k < r->set->n; k++) {
-		struct move_entry *e = &r->set->e[k];
+		struct rdentry *e = &r->set->e[k];
 		if (e->fbkey != NULL && strcmp(e->fbkey, key) == 0) {
 			free(e->fbkey);
 			e->fbkey = NULL;
@@ -154,10 +154,10 @@ static int apply(struct fbreg *r, const char *key, int v)
 	int fold;
 	if (!rpath_in_dir(r->dir, src, name, sizeof name, &fold))
 		return 0;
-	long i = move_set_find(r->set, name, fold);
+	long i = rdset_find(r->set, name, fold);
 	if (i < 0)
 		return 0;
-	struct move_entry *e = &r->set->e[i];
+	struct rdentry *e = &r->set->e[i];
 	unsigned long long ino, dev;
 	if (r->check_inode && key_inode(key, &ino, &dev) == 0 &&
 	    (ino != (unsigned long long)e->ino || dev != (unsigned long long)e->dev))
@@ -373,7 +373,7 @@ static int stream(int dir, const char *name, struct fbreg *r, feed_fn feed)
 }
 
 int fbreg_scan(int dir, const char *shown, const char *reader_dir, int check_inode,
-	       struct move_set *set)
+	       struct rdset *set)
 {
 	char meta[4096];
 	int m = small(dir, "meta.json", meta, sizeof meta);

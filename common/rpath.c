@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "move.h"
+#include "reader.h"
 
 static int is_windows(const char *p)
 {
