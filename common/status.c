@@ -46,7 +46,7 @@ static void save(void)
 		r |= state_put(&b, k, v);
 	}
 	if (r != 0 || state_save(dir, name, STATUS_KIND, STATUS_VERSION, b.p, b.len) < 0)
-		log_warn_sys("unable to save state/%s", name);
+		log_warn_sys("unable to save status/%s", name);
 	buf_free(&b);
 	saving = 0;
 }
