@@ -17,6 +17,7 @@
 #include "move.h"
 #include "sandbox.h"
 #include "spool.h"
+#include "status.h"
 #include "state.h"
 #include "wake.h"
 
@@ -370,6 +371,7 @@ static void archive_one(const struct rdentry *e)
 		log_warn_sys("unable to set the time of %s/%s (retention counts from delivery)",
 			     c->archive_dir, e->name);
 	log_info("archived %s (%lld bytes, read to the end)", e->name, (long long)e->size);
+	status_count("archived", 1);
 }
 
 /* Archive what two consecutive scans found consumed; record the rest of
@@ -414,6 +416,7 @@ static size_t archive(struct stage_ctx *ctx, struct rdset *set)
 struct queued {
 	char name[SPOOL_NAME_MAX + 1];
 	struct timespec mtime;
+	off_t size;
 };
 
 static int cmp_queued(const void *a, const void *b)
@@ -459,6 +462,7 @@ static size_t list_mta(int mta, struct queued **out)
 		}
 		strcpy(q[n].name, de->d_name);
 		q[n].mtime = st.st_mtim;
+		q[n].size = st.st_size;
 		n++;
 	}
 	if (errno != 0)
@@ -502,6 +506,8 @@ static size_t fill(struct stage_ctx *ctx, size_t in_read)
 		}
 		hand_on(ctx->dirs.mta, "mta", M.read_stage, M.readfd, c->read_path, name, "deliver");
 		log_debug("delivered %s", name);
+		status_count("files", 1);
+		status_count("bytes", (long long)q[i].size);
 		done++;
 	}
 	free(q);

@@ -26,6 +26,7 @@
 #include "reap.h"
 #include "sandbox.h"
 #include "spool.h"
+#include "status.h"
 #include "wake.h"
 
 struct reaper {
@@ -342,6 +343,7 @@ void reap_run(struct stage_ctx *ctx, time_t now, struct reap_counts *n)
 		sweep(R.logfd[i], c->log_dirs[i], old_log_archive, &a, &n->logs);
 	if (!wake_stopping())
 		sweep_tmp(ctx, now, &n->tmp);
+	status_count("files", n->archive + n->audit + n->bad + n->logs + n->tmp);
 	if (n->archive + n->audit + n->bad + n->logs + n->tmp > 0)
 		log_info("removed %ld archived, %ld audit, %ld quarantined, %ld log and %ld temporary "
 			 "file(s)", n->archive, n->audit, n->bad, n->logs, n->tmp);

@@ -8,6 +8,7 @@
  * Anything else goes to bad/ with the reason.
  */
 #include "split.h"
+#include "status.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -214,6 +215,12 @@ int split_input(const struct config *cfg, int rawdir, int tmp, int mta, int audi
 			 j.bad_records, j.payload_bad ? ", payload quarantined" : "");
 	else if (rc == 0)
 		log_info("%s: %ld records delivered", name, j.records);
+	if (rc == 0) {
+		status_count("files", 1);
+		status_count("events", j.records);
+		status_count("bytes", (long long)st.st_size);
+		status_count("bad", j.bad_records + (j.payload_bad ? 1 : 0));
+	}
 	job_free(&j);
 	return rc;
 }
