@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """10,000 files in mta/, max_files 20, the fake LogRhythm agent reading
 between mover passes: every record read exactly once, every file archived
-once and intact, never more than 20 files in read_path, oldest first, and
-fast: the mover lists each directory once per pass and sorts once, and does
-not even list mta/ while read_path is full. (On a tmpfs when there is one:
+once and intact, never more than 20 files in read_path, oldest first, in
+two passes per batch: the mover lists each directory once per pass and sorts
+once, and does not even list mta/ while read_path is full (the time it takes
+is measured in bench/move_reap.sh, not judged here). (On a tmpfs when there is one:
 the subject here is the algorithm, not fsync.)"""
 import os
 import sys
@@ -13,7 +14,7 @@ sys.path.insert(0, os.path.join(os.environ["MCSPOOL_TOP"], "tests", "fakes"))
 from movetest import Spool, Tap, fast_tmp, gen  # noqa: E402
 
 N, MAX = 10000, 20
-t = Tap(7)
+t = Tap(6)
 s = Spool(extra="max_files = %d" % MAX, tmp=fast_tmp())
 try:
     s.fill_mta(N)
@@ -45,8 +46,8 @@ try:
     check = s.check()
     t.ok(check == "", "every record read exactly once, nothing left over", check)
     t.ok(passes <= 2 * N // MAX + 3, "two passes per batch of %d (%d passes)" % (MAX, passes))
-    limit = 90 if os.environ.get("MCSPOOL_SAN") == "1" else 30
-    t.ok(secs < limit, "%d passes in %.1f s (limit %d s)" % (passes, secs, limit))
+    # Time is reported, not judged: bench/move_reap.sh measures it.
+    print("# %d passes in %.1f s" % (passes, secs))
 finally:
     s.cleanup()
 t.done()
