@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -160,17 +161,19 @@ int spool_create(struct spool_file *f, int tmpdir, const char *name, mode_t mode
 		spool_abort(f);
 		return fail("chmod");
 	}
+	f->wbuf = malloc(SPOOL_WBUF);
+	if (f->wbuf == NULL) {
+		spool_abort(f);
+		errno = ENOMEM;
+		return fail("allocate a write buffer");
+	}
 	failpoint("spool-after-create");
 	return 0;
 }
 
-int spool_write(struct spool_file *f, const void *buf, size_t len)
+/* Write p[0..len) to the file itself. */
+static int write_all(struct spool_file *f, const char *p, size_t len)
 {
-	const char *p = buf;
-	if (f->err != 0) {
-		errno = f->err;
-		return fail("write");
-	}
 	while (len > 0) {
 		ssize_t w = write(f->fd, p, len);
 		if (w < 0) {
@@ -181,8 +184,48 @@ int spool_write(struct spool_file *f, const void *buf, size_t len)
 		}
 		p += w;
 		len -= (size_t)w;
-		f->written += w;
 	}
+	return 0;
+}
+
+static int flush(struct spool_file *f)
+{
+	if (f->wlen == 0)
+		return 0;
+	size_t n = f->wlen;
+	f->wlen = 0;
+	return write_all(f, f->wbuf, n);
+}
+
+int spool_write(struct spool_file *f, const void *buf, size_t len)
+{
+	const char *p = buf;
+	if (f->err != 0) {
+		errno = f->err;
+		return fail("write");
+	}
+	f->written += (off_t)len;
+	if (f->wlen + len <= SPOOL_WBUF) {
+		memcpy(f->wbuf + f->wlen, p, len);
+		f->wlen += len;
+		return 0;
+	}
+	if (flush(f) < 0)
+		return SPOOL_ERR;
+	if (len >= SPOOL_WBUF) /* large writes go straight through */
+		return write_all(f, p, len);
+	memcpy(f->wbuf, p, len);
+	f->wlen = len;
+	return 0;
+}
+
+int spool_rewind(struct spool_file *f)
+{
+	f->wlen = 0;
+	f->written = 0;
+	f->err = 0;
+	if (ftruncate(f->fd, 0) < 0 || lseek(f->fd, 0, SEEK_SET) < 0)
+		return fail("rewind");
 	return 0;
 }
 
@@ -195,6 +238,9 @@ void spool_abort(struct spool_file *f)
 	if (f->name[0] != '\0')
 		unlinkat(f->tmpdir, f->name, 0);
 	f->name[0] = '\0';
+	free(f->wbuf);
+	f->wbuf = NULL;
+	f->wlen = 0;
 	errno = e;
 }
 
@@ -223,6 +269,12 @@ int spool_publish(struct spool_file *f, int dstdir, const char *dstname)
 		errno = EINVAL;
 		return fail("name");
 	}
+	if (f->err == 0 && flush(f) < 0) {
+		spool_abort(f);
+		return SPOOL_ERR;
+	}
+	free(f->wbuf);
+	f->wbuf = NULL;
 	if (f->err != 0) {
 		errno = f->err;
 		spool_abort(f);

@@ -26,13 +26,18 @@
 /* What failed last (e.g. "fsync", "rename"), for error messages. */
 extern const char *spool_errstep;
 
-/* A file being written in a private tmp dir. */
+/* A file being written in a private tmp dir. Writes are buffered
+ * (SPOOL_WBUF bytes), so a stage that writes record by record makes one
+ * write(2) per buffer, not per record. */
+#define SPOOL_WBUF (64 * 1024)
 struct spool_file {
 	int fd;
 	int tmpdir;
 	char name[SPOOL_NAME_MAX + 1];
 	int err;       /* sticky errno of the first failed write, 0 if none */
-	off_t written; /* bytes written so far */
+	off_t written; /* bytes accepted so far (buffered or on disk) */
+	char *wbuf;    /* SPOOL_WBUF bytes, malloc'd by spool_create */
+	size_t wlen;   /* bytes waiting in wbuf */
 };
 
 /* Names: 1..SPOOL_NAME_MAX bytes of [A-Za-z0-9._-], not starting with '.'. */
@@ -53,12 +58,16 @@ int spool_dir_path(const char *path, int create);
  * (left by a killed run of this stage, which holds the stage lock) is
  * removed first. Returns 0 or -1 with errno. */
 int spool_create(struct spool_file *f, int tmpdir, const char *name, mode_t mode);
-/* Append; a failure is sticky and reported by spool_publish as well. */
+/* Append; a failure is sticky and reported by spool_publish as well (a
+ * buffered write may fail only when the buffer is flushed). */
 int spool_write(struct spool_file *f, const void *buf, size_t len);
 /* fsync, close, move into dstdir/dstname without overwriting, fsync dstdir.
  * Returns SPOOL_OK, SPOOL_EXISTS (the tmp copy is discarded), or SPOOL_ERR
  * (the tmp copy is discarded too; nothing appeared in dstdir). */
 int spool_publish(struct spool_file *f, int dstdir, const char *dstname);
+/* Start the file over (a download retried from its first byte): empty it,
+ * forget buffered bytes and a sticky error. 0 or -1 with errno. */
+int spool_rewind(struct spool_file *f);
 /* Give up: close and remove the tmp copy. Keeps errno. */
 void spool_abort(struct spool_file *f);
 
