@@ -36,6 +36,23 @@ void log_secret(const char *s)
 	secrets[nsecrets++] = copy;
 }
 
+void log_secret_replace(const char *old, const char *s)
+{
+	if (old != NULL && s != NULL && strlen(s) >= 4) {
+		for (size_t i = 0; i < nsecrets; i++) {
+			if (strcmp(secrets[i], old) != 0)
+				continue;
+			char *copy = strdup(s);
+			if (copy == NULL)
+				die(EXIT_TEMP, "out of memory");
+			free(secrets[i]);
+			secrets[i] = copy;
+			return;
+		}
+	}
+	log_secret(s);
+}
+
 /* Replace every registered secret in buf (NUL-terminated, capacity cap). */
 static void redact(char *buf, size_t cap)
 {

@@ -19,6 +19,9 @@ const char *log_prog(void);
 
 /* Register a secret; it never appears in a log line. At most 16. */
 void log_secret(const char *secret);
+/* Register secret in the place of old (a refreshed access token), so that
+ * a long-running process does not run out of places; old is forgotten. */
+void log_secret_replace(const char *old, const char *secret);
 
 /* Raise verbosity: debug lines appear only when MCSPOOL_DEBUG is set. */
 void log_debug(const char *fmt, ...);

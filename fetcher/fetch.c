@@ -1,0 +1,42 @@
+/* fetch.c: small helpers the fetcher's streams share. */
+#include <errno.h>
+#include <poll.h>
+#include <time.h>
+
+#include "fetch.h"
+#include "wake.h"
+
+int fetch_sleep_ms(long ms)
+{
+	/* Not wake_wait(): a SIGALRM (rescan) must not cut a back-off short,
+	 * only a stop request may. poll() returns early with EINTR on any
+	 * signal (the handlers are installed without SA_RESTART). */
+	struct timespec start, now;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		if (wake_stopping())
+			return -1;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long long elapsed = (now.tv_sec - start.tv_sec) * 1000LL +
+				    (now.tv_nsec - start.tv_nsec) / 1000000;
+		long long left = ms - elapsed;
+		if (left <= 0)
+			return 0;
+		if (poll(NULL, 0, left > 1000 ? 1000 : (int)left) < 0 && errno != EINTR)
+			return 0;
+	}
+}
+
+time_t fetch_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec;
+}
+
+long long fetch_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
