@@ -208,20 +208,8 @@ int api2_call(struct fetch *f, const struct api_req *q, struct http_resp *r,
 			break;
 		case HTTP_ESTOP:
 			return CALL_STOP;
-		case HTTP_ETLS:
-			die(EXIT_PERM, "%s: %s: TLS certificate verification failed (%s): if the server's "
-				       "certificate comes from a private CA, name it in mimecast.ca_file; "
-				       "verification is never turned off",
-			    q->what, f->base, http_error(&f->http));
-		case HTTP_EURL:
-			die(EXIT_PERM, "%s: mimecast.base_url: %s", q->what, http_error(&f->http));
-		case HTTP_ESINK:
-			die(exit_code_for_errno(errno), "%s: %s", q->what, http_error(&f->http));
-		case HTTP_EBIG:
-			die(EXIT_PERM, "%s: %s: not advancing (raise the limit or report this)", q->what,
-			    http_error(&f->http));
 		default:
-			snprintf(msg, sizeof msg, "%s: network error: %s", q->what, http_error(&f->http));
+			fetch_transport_error(f, q, rc, msg, sizeof msg);
 			goto temporary;
 		}
 

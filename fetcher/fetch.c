@@ -1,9 +1,11 @@
 /* fetch.c: small helpers the fetcher's streams share. */
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "fetch.h"
+#include "log.h"
 #include "wake.h"
 
 int fetch_sleep_ms(long ms)
@@ -39,4 +41,24 @@ long long fetch_now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void fetch_transport_error(struct fetch *f, const struct api_req *q, int rc, char *msg, size_t cap)
+{
+	switch (rc) {
+	case HTTP_ETLS:
+		die(EXIT_PERM, "%s: %s: TLS certificate verification failed (%s): if the server's "
+			       "certificate comes from a private CA, name it in mimecast.ca_file; "
+			       "verification is never turned off",
+		    q->what, f->base, http_error(&f->http));
+	case HTTP_EURL:
+		die(EXIT_PERM, "%s: mimecast.base_url: %s", q->what, http_error(&f->http));
+	case HTTP_ESINK:
+		die(exit_code_for_errno(errno), "%s: %s", q->what, http_error(&f->http));
+	case HTTP_EBIG:
+		die(EXIT_PERM, "%s: %s: not advancing (raise the limit or report this)", q->what,
+		    http_error(&f->http));
+	default:
+		snprintf(msg, cap, "%s: network error: %s", q->what, http_error(&f->http));
+	}
 }

@@ -92,6 +92,12 @@ int fetch_sleep_ms(long ms);
 /* The current time (UTC seconds). */
 time_t fetch_now(void);
 
+/* A transfer that got no response (rc < 0 from http_post/http_get, not
+ * HTTP_ESTOP): dies for what a retry cannot mend (TLS verification, a URL
+ * outside the policy, the sink, a body over its ceiling); otherwise puts the
+ * reason for a temporary failure in msg and returns. Shared by both APIs. */
+void fetch_transport_error(struct fetch *f, const struct api_req *q, int rc, char *msg, size_t cap);
+
 /* API 1.0 transport (api1.c). */
 void api1_init(struct fetch *f);
 int api1_call(struct fetch *f, const struct api_req *q, struct http_resp *r,
