@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "fetch.h"
@@ -61,4 +62,28 @@ void fetch_transport_error(struct fetch *f, const struct api_req *q, int rc, cha
 	default:
 		snprintf(msg, cap, "%s: network error: %s", q->what, http_error(&f->http));
 	}
+}
+
+int digest_list_has(const char *list, size_t n, size_t hexlen, const char *d)
+{
+	for (size_t i = 0; i < n; i++)
+		if (memcmp(list + i * (hexlen + 1), d, hexlen) == 0)
+			return 1;
+	return 0;
+}
+
+void digest_list_add(char *list, size_t *n, size_t max, size_t hexlen, const char *d)
+{
+	size_t w = hexlen + 1;
+	if (*n == max) { /* full: the oldest goes */
+		memmove(list, list + w, (max - 1) * w);
+		(*n)--;
+		list[*n * w - 1] = '\0';
+	}
+	char *p = list + (*n > 0 ? *n * w - 1 : 0);
+	if (*n > 0)
+		*p++ = ',';
+	memcpy(p, d, hexlen);
+	p[hexlen] = '\0';
+	(*n)++;
 }

@@ -98,6 +98,13 @@ time_t fetch_now(void);
  * reason for a temporary failure in msg and returns. Shared by both APIs. */
 void fetch_transport_error(struct fetch *f, const struct api_req *q, int rc, char *msg, size_t cap);
 
+/* A bounded list of hex digests, oldest first, kept as one state value
+ * "d1,d2,...": list has room for max digests of hexlen digits and their
+ * separators; adding to a full list drops the oldest. The SIEM streams use
+ * it for the files they already delivered. */
+int digest_list_has(const char *list, size_t n, size_t hexlen, const char *d);
+void digest_list_add(char *list, size_t *n, size_t max, size_t hexlen, const char *d);
+
 /* API 1.0 transport (api1.c). */
 void api1_init(struct fetch *f);
 int api1_call(struct fetch *f, const struct api_req *q, struct http_resp *r,

@@ -121,26 +121,12 @@ static void save_state(struct fetch *f, const struct siem_state *st)
 
 static int recent_has(const struct siem_state *st, const char *d)
 {
-	for (size_t i = 0; i < st->nrecent; i++)
-		if (memcmp(st->recent + i * (SIEM_DIGEST_HEX + 1), d, SIEM_DIGEST_HEX) == 0)
-			return 1;
-	return 0;
+	return digest_list_has(st->recent, st->nrecent, SIEM_DIGEST_HEX, d);
 }
 
 static void recent_add(struct siem_state *st, const char *d)
 {
-	size_t w = SIEM_DIGEST_HEX + 1;
-	if (st->nrecent == SIEM_RECENT) {
-		memmove(st->recent, st->recent + w, (SIEM_RECENT - 1) * w);
-		st->nrecent--;
-		st->recent[st->nrecent * w - 1] = '\0';
-	}
-	char *p = st->recent + (st->nrecent > 0 ? st->nrecent * w - 1 : 0);
-	if (st->nrecent > 0)
-		*p++ = ',';
-	memcpy(p, d, SIEM_DIGEST_HEX);
-	p[SIEM_DIGEST_HEX] = '\0';
-	st->nrecent++;
+	digest_list_add(st->recent, &st->nrecent, SIEM_RECENT, SIEM_DIGEST_HEX, d);
 }
 
 /* ---- the body sink ------------------------------------------------- */

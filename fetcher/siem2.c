@@ -274,26 +274,12 @@ static void save_state(struct fetch *f, const char *name, const struct s2_state 
 
 static int ledger_has(const struct s2_state *st, const char *d)
 {
-	for (size_t i = 0; i < st->nledger; i++)
-		if (memcmp(st->ledger + i * (S2_DIGEST_HEX + 1), d, S2_DIGEST_HEX) == 0)
-			return 1;
-	return 0;
+	return digest_list_has(st->ledger, st->nledger, S2_DIGEST_HEX, d);
 }
 
 static void ledger_add(struct s2_state *st, const char *d)
 {
-	size_t w = S2_DIGEST_HEX + 1;
-	if (st->nledger == S2_LEDGER) {
-		memmove(st->ledger, st->ledger + w, (S2_LEDGER - 1) * w);
-		st->nledger--;
-		st->ledger[st->nledger * w - 1] = '\0';
-	}
-	char *p = st->ledger + (st->nledger > 0 ? st->nledger * w - 1 : 0);
-	if (st->nledger > 0)
-		*p++ = ',';
-	memcpy(p, d, S2_DIGEST_HEX);
-	p[S2_DIGEST_HEX] = '\0';
-	st->nledger++;
+	digest_list_add(st->ledger, &st->nledger, S2_LEDGER, S2_DIGEST_HEX, d);
 }
 
 /* The first 128 bits of SHA-256 of the object path, hex. */
