@@ -22,7 +22,7 @@ int state_load(int dir, const char *name, const char *kind, int max_version, str
 		die_sys(exit_code_for_errno(errno), "unable to open state/%s", name);
 	}
 	struct buf all;
-	buf_init(&all, STATE_MAX_BYTES);
+	buf_init(&all, STATE_MAX_BYTES + STATE_HEADER_MAX);
 	char tmp[8192];
 	for (;;) {
 		ssize_t n = read(fd, tmp, sizeof tmp);
@@ -33,7 +33,8 @@ int state_load(int dir, const char *name, const char *kind, int max_version, str
 		if (n == 0)
 			break;
 		if (buf_add(&all, tmp, (size_t)n) < 0)
-			die(EXIT_PERM, "state/%s is larger than %d bytes: refusing it", name, STATE_MAX_BYTES);
+			die(EXIT_PERM, "state/%s is larger than %d bytes: refusing it", name,
+			    STATE_MAX_BYTES + STATE_HEADER_MAX);
 	}
 	close(fd);
 	char *nl = all.p ? memchr(all.p, '\n', all.len) : NULL;
@@ -59,8 +60,14 @@ int state_load(int dir, const char *name, const char *kind, int max_version, str
 int state_save(int dir, const char *name, const char *kind, int version, const char *body,
 	       size_t len)
 {
+	if (len > STATE_MAX_BYTES) {
+		/* Refused here, not written: a file state_load would refuse
+		 * would stop the stage for good. */
+		errno = E2BIG;
+		return -1;
+	}
 	struct buf all;
-	buf_init(&all, STATE_MAX_BYTES + 128);
+	buf_init(&all, STATE_MAX_BYTES + STATE_HEADER_MAX);
 	if (buf_printf(&all, "mcspool-state %s %d\n", kind, version) < 0 ||
 	    buf_add(&all, body, len) < 0) {
 		buf_free(&all);

@@ -18,7 +18,10 @@
 
 #include "buf.h"
 
+/* A body is at most STATE_MAX_BYTES (state_save refuses more, E2BIG); the
+ * header line adds at most STATE_HEADER_MAX. */
 #define STATE_MAX_BYTES (4 << 20)
+#define STATE_HEADER_MAX 128
 
 /* Load dir/name into body (the lines after the header). Returns 0 when
  * loaded (*version set), 1 when the file does not exist. Dies (exit 100) on

@@ -1,4 +1,5 @@
 /* Unit tests for common/json.c (strict JSON on jsmn) and common/state.c. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +22,7 @@ static int parses(const char *s)
 
 int main(void)
 {
-	plan(34);
+	plan(36);
 	const char *doc = "{\"meta\":{\"status\":200,\"pagination\":{\"next\":\"tok\"}},"
 			  "\"data\":[{\"a\":1},{\"a\":\"x\\u00e9\\n\\ud83c\\udf89\"}],\"fail\":[],"
 			  "\"n\":null,\"t\":true,\"num\":\"31363\"}";
@@ -104,6 +105,17 @@ int main(void)
 	int st = 0;
 	waitpid(p, &st, 0);
 	ok(WIFEXITED(st) && WEXITSTATUS(st) == 100, "a newer version is refused with exit 100");
+	/* A full body (as the mover's ledger can be) still loads. */
+	struct buf big;
+	buf_init(&big, STATE_MAX_BYTES);
+	while (big.len + 32 <= STATE_MAX_BYTES)
+		buf_adds(&big, "k 0123456789012345678901234567\n");
+	int saved = state_save(d, "big", "move", 1, big.p, big.len);
+	ok(saved == 0 && state_load(d, "big", "move", 1, &body, &ver) == 0 && body.len == big.len,
+	   "a body of nearly STATE_MAX_BYTES saves and loads again");
+	ok(state_save(d, "big", "move", 1, big.p, STATE_MAX_BYTES + 1) == -1 && errno == E2BIG,
+	   "a body over STATE_MAX_BYTES is refused by state_save, not written");
+	buf_free(&big);
 	buf_free(&body);
 	char cmd[200];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
