@@ -28,6 +28,24 @@ static void usage(const struct stage *s, FILE *f)
 		s->prog, s->summary);
 }
 
+static int allow_root(void)
+{
+	const char *v = getenv("MCSPOOL_ALLOW_ROOT");
+	return v != NULL && strcmp(v, "1") == 0;
+}
+
+/* The suggested user of each stage (etc/runit, etc/s6, the Debian package). */
+static const char *stage_user(const char *name)
+{
+	static const char *const users[][2] = {
+		{ "fetch", "mcfetch" }, { "split", "mcsplit" }, { "move", "mcmove" }, { "reap", "mcreap" },
+	};
+	for (size_t i = 0; i < sizeof users / sizeof users[0]; i++)
+		if (strcmp(users[i][0], name) == 0)
+			return users[i][1];
+	return "its own user";
+}
+
 static void notify_ready(int fd)
 {
 	if (fd < 0)
@@ -81,6 +99,14 @@ int stage_main(const struct stage *s, int argc, char **argv)
 		usage(s, stderr);
 		return EXIT_PERM;
 	}
+
+	/* Least privilege: each stage runs as its own user (DESIGN.md section
+	 * 7). MCSPOOL_ALLOW_ROOT=1 overrides, for test machines and demos
+	 * where everything runs as root; never set it in a service. */
+	if (geteuid() == 0 && !allow_root())
+		die(EXIT_PERM, "refusing to run as root: run me as my own user (chpst -u %s, "
+			       "s6-setuidgid %s), or set MCSPOOL_ALLOW_ROOT=1 to override",
+		    stage_user(s->name), stage_user(s->name));
 
 	/* Static: the config lives until exit, and LeakSanitizer (make check
 	 * SAN=1) must not see it as a leak when main returns. */
