@@ -516,15 +516,7 @@ int audit_pass(struct fetch *f)
 		if (spool_write(&w.out, tail, sizeof tail - 1) < 0)
 			die_sys(exit_code_for_errno(errno), "unable to write %s", AUDIT_PART);
 		failpoint("fetch-audit-written");
-		int r = spool_publish(&w.out, f->ctx->dirs.raw, name);
-		if (r == SPOOL_ERR)
-			die_sys(exit_code_for_errno(errno), "unable to publish raw/%s (%s)", name,
-				spool_errstep);
-		if (r == SPOOL_EXISTS)
-			log_info("raw/%s is already there (a restart after an interrupted run): not "
-				 "duplicated", name);
-		else
-			log_info("raw/%s: %ld events", name, w.nout);
+		fetch_publish(f, &w.out, name, w.nout);
 	} else {
 		spool_abort(&w.out);
 	}

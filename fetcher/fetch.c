@@ -7,6 +7,8 @@
 
 #include "fetch.h"
 #include "log.h"
+#include "spool.h"
+#include "status.h"
 #include "wake.h"
 
 int fetch_sleep_ms(long ms)
@@ -86,4 +88,26 @@ void digest_list_add(char *list, size_t *n, size_t max, size_t hexlen, const cha
 	memcpy(p, d, hexlen);
 	p[hexlen] = '\0';
 	(*n)++;
+}
+
+void fetch_publish(struct fetch *f, struct spool_file *file, const char *name, long events)
+{
+	long long bytes = (long long)file->written;
+	int r = spool_publish(file, f->ctx->dirs.raw, name);
+	if (r == SPOOL_ERR)
+		die_sys(exit_code_for_errno(errno), "unable to publish raw/%s (%s)", name,
+			spool_errstep);
+	if (r == SPOOL_EXISTS) {
+		log_info("raw/%s is already there (a restart after an interrupted run): not "
+			 "duplicated", name);
+		return;
+	}
+	if (events >= 0)
+		log_info("raw/%s: %ld events", name, events);
+	else
+		log_info("raw/%s: %lld bytes", name, bytes);
+	status_count("files", 1);
+	status_count("bytes", bytes);
+	if (events > 0)
+		status_count("events", events);
 }

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "http.h"
 #include "mcapi.h"
+#include "spool.h"
 #include "oauth.h"
 #include "stage.h"
 
@@ -104,6 +105,11 @@ void fetch_transport_error(struct fetch *f, const struct api_req *q, int rc, cha
  * it for the files they already delivered. */
 int digest_list_has(const char *list, size_t n, size_t hexlen, const char *d);
 void digest_list_add(char *list, size_t *n, size_t max, size_t hexlen, const char *d);
+
+/* Hand a complete payload to raw/name (dying if that fails; "already
+ * there" is a restart's duplicate and is not counted), log it, and count
+ * its bytes (and events, when >= 0: an audit file) in the status record. */
+void fetch_publish(struct fetch *f, struct spool_file *file, const char *name, long events);
 
 /* API 1.0 transport (api1.c). */
 void api1_init(struct fetch *f);

@@ -315,17 +315,8 @@ static void build_request(struct fetch *f, const struct siem_state *st, struct b
 static void commit(struct fetch *f, struct siem_body *b, const char *name,
 		   const struct siem_state *next)
 {
-	off_t size = b->file.written;
 	failpoint("fetch-siem-body");
-	int r = spool_publish(&b->file, f->ctx->dirs.raw, name);
-	if (r == SPOOL_ERR)
-		die_sys(exit_code_for_errno(errno), "unable to publish raw/%s (%s)", name,
-			spool_errstep);
-	if (r == SPOOL_EXISTS)
-		log_info("raw/%s is already there (a restart after an interrupted run): not "
-			 "duplicated", name);
-	else
-		log_info("raw/%s: %lld bytes", name, (long long)size);
+	fetch_publish(f, &b->file, name, -1);
 	failpoint("fetch-siem-published");
 	save_state(f, next);
 	failpoint("fetch-siem-committed");

@@ -462,17 +462,8 @@ static int one_file(struct ctx2 *c, const char *url, long long size, const char 
 		spool_abort(&dlf.file);
 		return rc == DL_STOP ? PAGE_STOP : PAGE_MORE;
 	}
-	off_t bytes = dlf.file.written;
 	failpoint("fetch-siem2-body");
-	int r = spool_publish(&dlf.file, f->ctx->dirs.raw, name);
-	if (r == SPOOL_ERR)
-		die_sys(exit_code_for_errno(errno), "unable to publish raw/%s (%s)", name,
-			spool_errstep);
-	if (r == SPOOL_EXISTS)
-		log_info("raw/%s is already there (a restart after an interrupted run): not "
-			 "duplicated", name);
-	else
-		log_info("raw/%s: %lld bytes", name, (long long)bytes);
+	fetch_publish(f, &dlf.file, name, -1);
 	failpoint("fetch-siem2-published");
 	ledger_add(st, d);
 	st->pend[0] = '\0';
