@@ -80,6 +80,7 @@ int api1_call(struct fetch *f, const struct api_req *q, struct http_resp *r,
 		int rc = http_post(&f->http, url, list, q->body, q->len, q->sink, q->max_body, r);
 		memset(env, 0, sizeof *env);
 		*kind = BODY_CORRUPT;
+		int corrupt_data = 0; /* this attempt brought a whole body that is not what it claims */
 		switch (rc) {
 		case HTTP_OK:
 			break;
@@ -103,6 +104,9 @@ int api1_call(struct fetch *f, const struct api_req *q, struct http_resp *r,
 				snprintf(msg, sizeof msg, "%s: HTTP %ld with a %s body (%llu bytes%s%s)",
 					 q->what, r->status, *kind == BODY_EMPTY ? "empty" : "corrupt",
 					 r->body_len, env->message[0] ? ": " : "", env->message);
+				const char *ct = http_header(r, "content-type");
+				corrupt_data = *kind == BODY_CORRUPT &&
+					       !(ct != NULL && strncasecmp(ct, "application/json", 16) == 0);
 				goto temporary;
 			}
 			a = mc_classify(r->status, *kind == BODY_ENVELOPE ? env : NULL);
@@ -161,6 +165,14 @@ int api1_call(struct fetch *f, const struct api_req *q, struct http_resp *r,
 		}
 
 	temporary:
+		if ((temp >= (int)(sizeof f->retry_ms / sizeof f->retry_ms[0]) || f->retry_ms[temp] == 0) &&
+		    corrupt_data && q->corrupt_ok) {
+			log_error("%s (request id %s): still corrupt after %d downloads: handing it on to "
+				  "be quarantined, and moving on", msg, reqid, temp + 1);
+			buf_free(&hdrs);
+			*kind = BODY_CORRUPT;
+			return CALL_OK;
+		}
 		if (temp >= (int)(sizeof f->retry_ms / sizeof f->retry_ms[0]) || f->retry_ms[temp] == 0)
 			die(EXIT_TEMP, "%s (request id %s): still failing after %d attempts; the saved "
 				       "position is kept",

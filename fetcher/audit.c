@@ -384,7 +384,7 @@ static int fetch_pages(struct fetch *f, const struct audit_state *st, int pfd, s
 	for (;;) {
 		build_request(st, token, &req);
 		struct api_req q = { uri, what, perm, req.p, req.len, NULL, NULL, NULL, NULL,
-				     AUDIT_PAGE_MAX, 0, token[0] == '\0' };
+				     AUDIT_PAGE_MAX, 0, token[0] == '\0', 0 };
 		struct mc_envelope env;
 		enum body_kind kind;
 		int rc = f->call(f, &q, &r, &env, &kind);

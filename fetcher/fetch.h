@@ -45,6 +45,12 @@ struct api_req {
 	 * later pages: deferring would restart the window from its start). */
 	int cursor_sent;
 	int can_defer;
+	/* A data body (not JSON) that stays corrupt through every retry is
+	 * handed back (CALL_OK, BODY_CORRUPT) instead of stopping the stream:
+	 * the SIEM stream publishes it for the splitter to quarantine and
+	 * moves on (failure-modes.md entry 3: a bad file must not block the
+	 * cursor until the data ages out). */
+	int corrupt_ok;
 };
 
 enum {

@@ -339,7 +339,7 @@ int siem1_pass(struct fetch *f)
 	build_request(f, &st, &req);
 	struct http_sink sink = { body_write, b };
 	struct api_req q = { uri, what, perm, req.p, req.len, &sink, body_reset, interpret, b,
-			     SIEM_MAX_BODY, 0, 0 };
+			     SIEM_MAX_BODY, 0, 0, 1 };
 	struct http_resp r;
 	http_resp_init(&r, SIEM_HEAD_MAX);
 	struct mc_envelope env;

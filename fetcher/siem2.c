@@ -506,7 +506,7 @@ static int one_page(struct ctx2 *c, int *relists)
 	struct http_resp r;
 	http_resp_init(&r, S2_LIST_MAX);
 	struct api_req q = { u.p, what, perm, NULL, 0, NULL, NULL, NULL, NULL, S2_LIST_MAX,
-			     st->cursor[0] != '\0', 1 };
+			     st->cursor[0] != '\0', 1, 0 };
 	struct mc_envelope env;
 	enum body_kind kind;
 	int rc = f->call(f, &q, &r, &env, &kind);
