@@ -14,6 +14,9 @@ set -u
 : "${MCSPOOL_BIN:=$MCSPOOL_TOP/bin}"
 : "${MCSPOOL_SAMPLES:=$(cd "$MCSPOOL_TOP/.." && pwd)/shared/samples}"
 export MCSPOOL_TOP MCSPOOL_BIN MCSPOOL_SAMPLES
+# The demo runs every stage as the caller; a real install gives each its own
+# user, and the stages refuse root unless told otherwise.
+[ "$(id -u)" = 0 ] && MCSPOOL_ALLOW_ROOT=1 && export MCSPOOL_ALLOW_ROOT
 API=${DEMO_API:-2}
 LIMIT=${DEMO_TIMEOUT:-120}
 
