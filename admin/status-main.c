@@ -271,14 +271,16 @@ static int stage_known(const char *s, size_t n)
 static void collect(struct report *r, const struct config *c, const long *stale_opt)
 {
 	long dflt[] = { 3 * c->mimecast.poll_seconds, 900, 900, 3 * 3600 };
+	/* A missing data_dir is a report (every directory MISSING, exit 1),
+	 * not an error: monitoring must see it in every output mode. */
 	int root = open(c->data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (root < 0)
+	if (root < 0 && errno != ENOENT)
 		die_sys(exit_code_for_errno(errno), "unable to open data_dir %s", c->data_dir);
-	int statedir = openat(root, "state", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (statedir < 0 && errno != ENOENT)
+	int statedir = root < 0 ? -1 : openat(root, "state", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (root >= 0 && statedir < 0 && errno != ENOENT)
 		die_sys(exit_code_for_errno(errno), "unable to open %s/state", c->data_dir);
-	int statusdir = openat(root, "status", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (statusdir < 0 && errno != ENOENT)
+	int statusdir = root < 0 ? -1 : openat(root, "status", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (root >= 0 && statusdir < 0 && errno != ENOENT)
 		die_sys(exit_code_for_errno(errno), "unable to open %s/status", c->data_dir);
 	r->healthy = 1;
 	for (size_t i = 0; i < 4; i++) {
@@ -307,7 +309,8 @@ static void collect(struct report *r, const struct config *c, const long *stale_
 		close(statedir);
 	if (statusdir >= 0)
 		close(statusdir);
-	close(root);
+	if (root >= 0)
+		close(root);
 }
 
 /* ---- output ---------------------------------------------------------- */

@@ -331,6 +331,16 @@ static int read_secret(const char *key, const char *path, char **out, char *err,
 
 #define CONFIG_MAX_BYTES (1 << 20)
 
+/* Is path dir itself or below it? (Both absolute; a trailing '/' on dir
+ * is allowed.) */
+static int path_within(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
 /* Replace comments (#..., //..., and C comments) outside quoted strings
  * by spaces, keeping every newline, so line numbers stay exact. */
 static void blank_comments(char *s, size_t n)
@@ -493,6 +503,22 @@ struct config *config_try_load(const char *path, int flags, char *err, size_t er
 		config_free(c);
 		return NULL;
 	}
+
+	/* The three trees must be apart: a reader watching read_path must not
+	 * see the spool's temporaries, and the reaper's retention must not
+	 * reach into read_path or the spool. */
+	const char *const tree[][2] = { { "data_dir", c->data_dir }, { "read_path", c->read_path },
+					{ "archive_dir", c->archive_dir } };
+	for (size_t i = 0; i < 3; i++)
+		for (size_t k = 0; k < 3; k++)
+			if (i != k && path_within(tree[k][1], tree[i][1])) {
+				snprintf(err, errlen, "%s: %s (%s) must not be %s %s (%s)", path,
+					 tree[k][0], tree[k][1],
+					 strcmp(tree[k][1], tree[i][1]) == 0 ? "the same as" : "inside",
+					 tree[i][0], tree[i][1]);
+				config_free(c);
+				return NULL;
+			}
 
 	if (!(flags & CONFIG_SECRETS)) {
 		/* Not ours to know: forget inline secrets now. */

@@ -106,8 +106,8 @@ int spool_dir_config(const char *key, const char *path, int writable)
 	if (fd < 0) {
 		int e = errno;
 		if (e == ENOENT)
-			die(EXIT_PERM, "%s %s does not exist: create it (mcspool-setup does), "
-				       "or correct %s in the config", key, path, key);
+			die(EXIT_PERM, "%s %s does not exist: create it, or correct %s in the "
+				       "config", key, path, key);
 		if (e == ENOTDIR || e == ELOOP)
 			die(EXIT_PERM, "%s %s is not a directory (a symlink is refused: "
 				       "give the real path)", key, path);

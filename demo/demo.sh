@@ -122,6 +122,7 @@ count() { find "$1" -maxdepth 1 -type f ! -name '.*' 2>/dev/null | wc -l; }
 records() { [ -f "$D/agent.out" ] && wc -l < "$D/agent.out" || echo 0; }
 say "watching the spool (raw -> mta -> read_path -> archive_dir)"
 start=$(date +%s)
+failed=0
 last=""
 quiet=0
 while :; do
@@ -138,7 +139,11 @@ while :; do
 		quiet=0
 	fi
 	last=$line
-	[ $((now - start)) -ge "$LIMIT" ] && { echo "demo: not quiescent after ${LIMIT}s"; break; }
+	if [ $((now - start)) -ge "$LIMIT" ]; then
+		echo "demo: FAILED: not quiescent after ${LIMIT}s (see the stages' logs below)"
+		failed=1
+		break
+	fi
 	sleep 1
 done
 
@@ -161,4 +166,8 @@ done
 say "stopping"
 trap - EXIT
 cleanup
+if [ "$failed" = 1 ]; then
+	echo "demo: failed; nothing left running"
+	exit 1
+fi
 echo "demo: done; nothing left running"

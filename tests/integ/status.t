@@ -243,6 +243,11 @@ healthy_state()
 shutil.rmtree(os.path.join(D, "mta"))
 rc, j, err = js()
 ok(rc == 1 and j["dirs"]["mta"]["missing"] is True, "a missing spool directory: exit 1", j["dirs"]["mta"])
+shutil.rmtree(D)
+rc, j, err = js()
+ok(rc == 1 and j is not None and j["healthy"] is False and j["dirs"]["raw"]["missing"] is True,
+   "no data_dir at all: still a report (exit 1, every directory missing), not an error", err)
+os.makedirs(D)
 
 # -- errors ------------------------------------------------------------------
 with open(os.path.join(T, "bad.conf"), "w") as f:

@@ -46,7 +46,7 @@ static void bad(const char *text, const char *want, const char *name)
 
 int main(void)
 {
-	plan(37);
+	plan(40);
 	if (mkdtemp(dir) == NULL)
 		return 2;
 	snprintf(path, sizeof path, "%s/mcspool.conf", dir);
@@ -132,6 +132,12 @@ int main(void)
 	bad("data_dir = \"/a\n", "mcspool.conf:2:", "unterminated string");
 	bad("consumer { type = \"logrhythm\" state_dir = \"\" }\n", "consumer.state_dir must be set",
 	    "logrhythm needs a state_dir");
+	bad("data_dir = \"/s\"\nread_path = \"/s/read\"\n", "read_path (/s/read) must not be inside data_dir (/s)",
+	    "read_path inside data_dir is refused");
+	bad("read_path = \"/r\"\narchive_dir = \"/r\"\n", "must not be the same as read_path",
+	    "archive_dir = read_path is refused");
+	ok(strcmp(try("data_dir = \"/srv/spool\"\nread_path = \"/srv/spool-read\"\n", 0), "") == 0,
+	   "a sibling whose name starts alike is fine");
 
 	/* Secret files. */
 	char sec[300];
