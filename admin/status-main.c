@@ -388,7 +388,7 @@ static void print_table(const struct report *r)
 		printf("%-10s %8lld %14lld %-34s %s\n", d->name, d->files, d->bytes,
 		       d->files ? a : "-", d->path);
 	}
-	printf("\n%-16s %-52s %s\n", "CURSOR", "POSITION", "LAG");
+	printf("\n%-28s %-52s %s\n", "CURSOR", "POSITION", "LAG");
 	if (r->nc == 0)
 		printf("(none yet: the fetcher has not saved a position)\n");
 	for (size_t i = 0; i < r->nc; i++) {
@@ -404,7 +404,7 @@ static void print_table(const struct report *r)
 				 c->has_token ? "token held" : "no token yet", t);
 		}
 		fmt_age(c->lag, lag, sizeof lag);
-		printf("%-16s %-52s %s%s\n", c->name, pos, lag,
+		printf("%-28s %-52s %s%s\n", c->name, pos, lag,
 		       c->point > 0 ? "" : " (since the cursor last moved)");
 	}
 }

@@ -158,11 +158,17 @@ static int wait_or_defer(struct budget *b, const struct api_req *q, long ms, con
 	const char *what = q->what;
 	if (b != NULL && q->can_defer && ms > WAIT_IN_PLACE_MS) {
 		long long nb = fetch_now_ms() + ms;
+		/* Said once per deferral: every stream that meets the same
+		 * spent budget in this pass would otherwise repeat it. */
+		int news = b->deferred != b->not_before || nb > b->not_before + 1000;
 		if (nb > b->not_before)
 			b->not_before = nb;
 		b->deferred = b->not_before;
-		log_warn("%s: %s: deferring this endpoint for %ld s; the other streams go on, the "
-			 "saved position is kept", what, why, (ms + 999) / 1000);
+		if (news)
+			log_warn("%s: %s: deferring this endpoint for %ld s; the other streams go on, "
+				 "the saved position is kept", what, why, (ms + 999) / 1000);
+		else
+			log_debug("%s: %s: still deferred", what, why);
 		return CALL_LATER;
 	}
 	log_info("%s: %s: waiting %ld ms", what, why, ms);

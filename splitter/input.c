@@ -128,10 +128,13 @@ static int run(struct job *j, int fd, enum kind k, const char *logtype)
 			}
 			rc = ndjson_split(j, &s);
 			src_gz_close(&s);
-		} else {
+		} else if (sniff(fd) == K_JSON) {
 			/* Plain NDJSON is accepted too (a proxy may have inflated it). */
 			src_fd(&s, fd);
 			rc = ndjson_split(j, &s);
+		} else {
+			job_bad_payload(j, "a 2.0 batch file that is neither gzip (no 1f 8b magic) "
+					   "nor NDJSON");
 		}
 		break;
 	}

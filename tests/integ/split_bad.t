@@ -105,6 +105,7 @@ put("siem1.000000000019.receipt_19.zip", zipof([("receipt_19.log", kvfile),
                                                 ("good_19.json", b'{"type":"MTA","data":[{"a":"b"}]}')]))
 os.symlink(T + "/mcspool.conf", D + "/raw/siem1.000000000020.receipt_20.log")
 bigel = b'{"b":"' + b"z" * 200000 + b'"}'
+put("siem2.receipt.000000000022.r.ndjson.gz", bytes(range(7, 250)) * 40)
 put("siem1.000000000021.receipt_21.json", b'{"type":"MTA","data":[{"a":"1"},' + bigel + b',{"c":"3"}]}')
 
 env = dict(os.environ)
@@ -196,6 +197,7 @@ ok(why17 is not None and "record 2" in why17 and "record 3" in why17 and "timest
    "2.0 events: a broken line and one without a timestamp go to bad/, each with its reason", why17)
 quarantined("siem1.000000000018.mta.bin", r"unrecognisable", "an unrecognisable nameless payload")
 quarantined("siem1.000000000019.receipt_19.zip", r"member 2: truncated JSON", "a zip with one bad json member")
+quarantined("siem2.receipt.000000000022.r.ndjson.gz", r"neither gzip .* nor NDJSON", "a .ndjson.gz that is neither gzip nor NDJSON")
 ok(sorted(mta(19)) == sorted(REC + [b"a=b"]), "... its good members, before and after the bad one, are delivered")
 lines21, why21 = badlines("siem1.000000000021.receipt_21.json")
 ok(mta(21) == [b"a=1", b"c=3"] and lines21 == bigel + b"\n" and "record 2 at byte 32: record longer than 65536" in (why21 or ""),
