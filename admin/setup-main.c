@@ -357,6 +357,17 @@ static int run_check(const struct opts *o, const char *path)
 	}
 	check_dir(&v, c->read_path, "read_path");
 	check_dir(&v, c->archive_dir, "archive_dir");
+	/* The reader's state is the agent's, not ours to create: a warning,
+	 * since the agent may simply not have run yet; the mover refuses to
+	 * start without it. */
+	struct stat sst;
+	errno = 0;
+	if (c->consumer.type != CONSUMER_QUIET &&
+	    (stat(c->consumer.state_dir, &sst) < 0 || !S_ISDIR(sst.st_mode)))
+		log_warn("consumer.state_dir %s: %s: the %s keeps its read positions there, and "
+			 "mcspool-move will not start until it exists (point the key at it, or mount it)",
+			 c->consumer.state_dir, errno ? strerror(errno) : "not a directory",
+			 c->consumer.type == CONSUMER_FILEBEAT ? "Filebeat registry" : "LogRhythm agent");
 	if (v.perm == 0)
 		printf("directories: ok\n");
 	int creds = c->mimecast.api == 1

@@ -280,6 +280,8 @@ try:
     rc, out, err = run([SETUP, "-c", conf, "--check"])
     ok(rc == 0 and "get-account at %s: ok, account code CXX00A000" % URL in out and "Config OK." in out,
        "1.0: --check on the good config", out, err)
+    ok("consumer.state_dir /opt/logrhythm/scsm/state" in err and "mcspool-move will not start" in err,
+       "1.0: --check warns that the LogRhythm agent's state_dir does not exist", err)
 
     # ---- a second run: the existing values are the defaults ----------------
     p = Pty([SETUP, "-c", conf, "--discovery-url", URL])
