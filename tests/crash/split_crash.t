@@ -19,21 +19,8 @@ if not TOP:
 BIN = os.environ.get("MCSPOOL_BIN", TOP + "/bin")
 S = os.environ.get("MCSPOOL_SAMPLES", TOP + "/../shared/samples")
 
-n = 0
-failed = 0
-
-
-def ok(cond, name, diag=None):
-    global n, failed
-    n += 1
-    print(("ok" if cond else "not ok") + " %d - %s" % (n, name))
-    if not cond:
-        failed += 1
-        if diag:
-            for line in str(diag).splitlines()[:15]:
-                print("# " + line)
-    sys.stdout.flush()
-    return cond
+sys.path.insert(0, os.path.join(TOP, "tests"))
+from tap import done, ok  # noqa: E402
 
 
 TMP = tempfile.mkdtemp(prefix="mcspool-split-crash-")
@@ -136,5 +123,4 @@ ok(r1 == 137 and r2 == 137 and r3 == 0 and snapshot(t) == ref,
    "two kills in a row, then a restart: exactly-once output")
 
 shutil.rmtree(TMP)
-print("1..%d" % n)
-sys.exit(1 if failed else 0)
+done()

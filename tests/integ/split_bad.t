@@ -22,21 +22,8 @@ if not TOP:
 BIN = os.environ.get("MCSPOOL_BIN", TOP + "/bin")
 S = os.environ.get("MCSPOOL_SAMPLES", TOP + "/../shared/samples")
 
-n = 0
-failed = 0
-
-
-def ok(cond, name, diag=None):
-    global n, failed
-    n += 1
-    print(("ok" if cond else "not ok") + " %d - %s" % (n, name))
-    if not cond:
-        failed += 1
-        if diag:
-            for line in str(diag).splitlines()[:20]:
-                print("# " + line)
-    sys.stdout.flush()
-    return cond
+sys.path.insert(0, os.path.join(TOP, "tests"))
+from tap import done, ok  # noqa: E402
 
 
 T = tempfile.mkdtemp(prefix="mcspool-split-bad-")
@@ -218,5 +205,4 @@ top = sorted(os.listdir(D))
 ok(top == ["audit", "bad", "lock", "mta", "raw", "state", "status", "tmp"], "nothing written beside the spool dirs", top)
 
 shutil.rmtree(T)
-print("1..%d" % n)
-sys.exit(1 if failed else 0)
+done()

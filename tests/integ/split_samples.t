@@ -27,21 +27,8 @@ if not os.path.isdir(S):
     print("1..0 # SKIP no samples at " + S)
     sys.exit(0)
 
-n = 0
-failed = 0
-
-
-def ok(cond, name, diag=None):
-    global n, failed
-    n += 1
-    print(("ok" if cond else "not ok") + " %d - %s" % (n, name))
-    if not cond:
-        failed += 1
-        if diag:
-            for line in str(diag).splitlines()[:20]:
-                print("# " + line)
-    sys.stdout.flush()
-    return cond
+sys.path.insert(0, os.path.join(TOP, "tests"))
+from tap import done, ok  # noqa: E402
 
 
 def is_(got, want, name):
@@ -370,5 +357,4 @@ mt = [os.stat(t + "/data/mta/" + x).st_mtime_ns for x in sorted(os.listdir(t + "
 ok(mt == sorted(mt), "parts sort in production order by name and by mtime")
 
 shutil.rmtree(TMP)
-print("1..%d" % n)
-sys.exit(1 if failed else 0)
+done()
