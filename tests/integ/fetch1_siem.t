@@ -4,7 +4,7 @@
 . "$MCSPOOL_TOP/tests/integ/fetch1_lib.sh"
 F1_EXTRA='audit = false'
 f1_setup
-t_plan 19
+t_plan 22
 
 f1_fetch
 t_is "first --once exits 0" "$f1_rc" 0
@@ -15,7 +15,7 @@ t_is "30 files (the sample queue, compressed)" "$n" 30
 t_ok "names are siem1.<12 digits>.<Content-Disposition name>" \
 	test -f "$T/data/raw/siem1.000000000001.jrnl_20241125134029375.zip"
 t_like "state/siem1 is versioned and holds seq and token" "$(head -2 "$T/data/state/siem1" | tr '\n' ' ')" \
-	'^mcspool-state siem1 1 seq 31 $'
+	'^mcspool-state siem1 2 seq 31 $'
 t_ok "the token is saved" grep -q '^token [A-Za-z0-9_=-]' "$T/data/state/siem1"
 served=$(emu_stats | python3 -c 'import json,sys; s=json.load(sys.stdin); print(len(s["siem_served"]), s["siem_end_of_data"])')
 t_is "30 files served, then one end-of-data reply" "$served" "30 1"
@@ -55,4 +55,17 @@ emu_ctl POST /_emu/siem/append '{"kind":"kv","count":1,"type":"jrnl"}' >/dev/nul
 f1_fetch
 f1_queue true
 t_ok "and the next file follows on from it" f1_check siem "$T/queue.json"
+
+# A version 1 state (SHA-256 digests) is taken, its digests are dropped, and said so.
+sed -e '1s/ 2$/ 1/' -e 's/^recent .*/recent 0123456789abcdef0123456789abcdef/' \
+	"$T/data/state/siem1" >"$T/siem1.v1"
+mv "$T/siem1.v1" "$T/data/state/siem1"
+emu_ctl POST /_emu/siem/append '{"kind":"kv","count":1,"type":"delivery"}' >/dev/null
+f1_fetch
+t_is "a version 1 state is read: exit 0" "$f1_rc" 0
+t_like "its SHA-256 digests are dropped, with the consequence named" "$(cat "$T/err")" \
+	'earlier mcspool with SHA-256 digests.*delivered twice'
+t_like "the next save is version 2 with only the new file's digest" \
+	"$(head -1 "$T/data/state/siem1" | tr "\n" " "; sed -n "s/^recent //p" "$T/data/state/siem1")" \
+	'^mcspool-state siem1 2 [0-9a-f]{32}$'
 t_done
