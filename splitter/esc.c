@@ -12,15 +12,23 @@
 
 int esc_record(struct buf *b, const char *p, size_t n)
 {
-	size_t run = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] != '\r' && p[i] != '\n')
-			continue;
-		if (buf_add(b, p + run, i - run) < 0 || buf_add(b, p[i] == '\r' ? "\\r" : "\\n", 2) < 0)
+	/* memchr for each of the two bytes: records rarely hold either. */
+	if (n == 0)
+		return 0;
+	const char *q = p, *end = p + n;
+	const char *cr = memchr(q, '\r', n), *lf = memchr(q, '\n', n);
+	while (cr != NULL || lf != NULL) {
+		int is_cr = cr != NULL && (lf == NULL || cr < lf);
+		const char *x = is_cr ? cr : lf;
+		if (buf_add(b, q, (size_t)(x - q)) < 0 || buf_add(b, is_cr ? "\\r" : "\\n", 2) < 0)
 			return -1;
-		run = i + 1;
+		q = x + 1;
+		if (is_cr)
+			cr = memchr(q, '\r', (size_t)(end - q));
+		else
+			lf = memchr(q, '\n', (size_t)(end - q));
 	}
-	return buf_add(b, p + run, n - run);
+	return buf_add(b, q, (size_t)(end - q));
 }
 
 static int esc(struct buf *b, const char *p, size_t n, int key)

@@ -15,20 +15,69 @@ struct rd {
 	struct src *s;
 	char b[65536];
 	size_t i, n;
-	unsigned long long off; /* offset of b[i] in the payload */
+	unsigned long long base; /* offset of b[0] in the payload */
 	int eof;
 	int err;
-	/* capture of the current element */
+	/* Capture of the current element: b[from..i) is captured but not yet
+	 * copied into cap (it is, a run at a time, when b is refilled and when
+	 * the capture ends). */
 	struct buf *cap;
+	size_t from;
 	int over;
 	struct job *j;
 };
+
+static unsigned long long rd_off(const struct rd *r) { return r->base + r->i; }
+
+/* Append b[from..i) to the capture; past record_max it goes to bad/. */
+static void capture_run(struct rd *r)
+{
+	if (r->cap == NULL || r->i == r->from)
+		return;
+	const char *p = r->b + r->from;
+	size_t n = r->i - r->from;
+	r->from = r->i;
+	if (r->j->failed)
+		return;
+	if (r->cap->len + n <= r->j->lim.record_max) {
+		if (buf_add(r->cap, p, n) < 0)
+			r->j->failed = 1;
+		return;
+	}
+	/* Too long to hold: the element goes to bad/, a run at a time. */
+	if (!r->over) {
+		r->over = 1;
+		if (job_bad_begin(r->j) < 0)
+			return;
+	}
+	if (job_bad_add(r->j, r->cap->p, r->cap->len) < 0)
+		return; /* j->failed is set: the run stops */
+	buf_reset(r->cap);
+	if (n > r->j->lim.record_max)
+		(void)job_bad_add(r->j, p, n); /* on failure j->failed is set */
+	else if (buf_add(r->cap, p, n) < 0)
+		r->j->failed = 1;
+}
+
+static void capture_start(struct rd *r, struct buf *b)
+{
+	r->cap = b;
+	r->from = r->i;
+	r->over = 0;
+}
+
+static void capture_end(struct rd *r)
+{
+	capture_run(r);
+	r->cap = NULL;
+}
 
 static int peek(struct rd *r)
 {
 	if (r->i == r->n) {
 		if (r->eof || r->err)
 			return -1;
+		capture_run(r);
 		ssize_t n = r->s->read(r->s, r->b, sizeof r->b);
 		if (n < 0) {
 			r->err = 1;
@@ -38,42 +87,18 @@ static int peek(struct rd *r)
 			r->eof = 1;
 			return -1;
 		}
-		r->i = 0;
+		r->base += r->n;
+		r->i = r->from = 0;
 		r->n = (size_t)n;
 	}
 	return (unsigned char)r->b[r->i];
 }
 
-static void capture(struct rd *r, char c)
-{
-	if (r->cap == NULL)
-		return;
-	if (r->cap->len < r->j->lim.record_max) {
-		if (buf_addc(r->cap, c) < 0)
-			r->j->failed = 1;
-		return;
-	}
-	/* Too long to hold: the element goes to bad/, a buffer at a time. */
-	if (!r->over) {
-		r->over = 1;
-		if (job_bad_begin(r->j) < 0)
-			return;
-	}
-	if (job_bad_add(r->j, r->cap->p, r->cap->len) < 0)
-		return; /* j->failed is set: the run stops */
-	buf_reset(r->cap);
-	if (buf_addc(r->cap, c) < 0)
-		r->j->failed = 1;
-}
-
 static int get(struct rd *r)
 {
 	int c = peek(r);
-	if (c >= 0) {
+	if (c >= 0)
 		r->i++;
-		r->off++;
-		capture(r, (char)c);
-	}
 	return c;
 }
 
@@ -82,10 +107,8 @@ static int ws(int c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 static int skip_ws(struct rd *r)
 {
 	int c;
-	while ((c = peek(r)) >= 0 && ws(c)) {
+	while ((c = peek(r)) >= 0 && ws(c))
 		r->i++;
-		r->off++;
-	}
 	return c;
 }
 
@@ -95,20 +118,32 @@ static int scan_string(struct rd *r, char *key, size_t cap)
 {
 	size_t k = 0;
 	for (;;) {
-		int c = get(r);
-		if (c < 0)
+		if (peek(r) < 0)
 			return -1;
+		/* The run of plain bytes left in the buffer, at once. */
+		const char *p = r->b + r->i, *e = r->b + r->n, *q = p;
+		while (q < e && *q != '"' && *q != '\\')
+			q++;
+		if (key != NULL) {
+			size_t n = (size_t)(q - p);
+			if (n > cap - 1 - k)
+				n = cap - 1 - k;
+			memcpy(key + k, p, n);
+			k += n;
+		}
+		r->i += (size_t)(q - p);
+		if (q == e)
+			continue;
+		int c = get(r);
 		if (c == '"')
 			break;
 		if (key != NULL && k + 1 < cap)
 			key[k++] = (char)c;
-		if (c == '\\') {
-			c = get(r);
-			if (c < 0)
-				return -1;
-			if (key != NULL && k + 1 < cap)
-				key[k++] = (char)c;
-		}
+		c = get(r); /* the escaped byte */
+		if (c < 0)
+			return -1;
+		if (key != NULL && k + 1 < cap)
+			key[k++] = (char)c;
 	}
 	if (key != NULL)
 		key[k] = '\0';
@@ -129,9 +164,16 @@ static int scan_value(struct rd *r)
 	if (c == '{' || c == '[') {
 		int depth = 0;
 		for (;;) {
-			c = get(r);
-			if (c < 0)
+			if (peek(r) < 0)
 				return -1;
+			/* Skip to the next byte that matters, within the buffer. */
+			const char *q = r->b + r->i, *e = r->b + r->n;
+			while (q < e && *q != '"' && *q != '{' && *q != '[' && *q != '}' && *q != ']')
+				q++;
+			r->i = (size_t)(q - r->b);
+			if (q == e)
+				continue;
+			c = get(r);
 			if (c == '"') {
 				if (scan_string(r, NULL, 0) < 0)
 					return -1;
@@ -235,12 +277,11 @@ static int data_array(struct job *j, struct rd *r, jarr_fn fn, void *arg)
 	}
 	for (;;) {
 		skip_ws(r);
-		unsigned long long off = r->off;
+		unsigned long long off = rd_off(r);
 		buf_reset(&b);
-		r->cap = &b;
-		r->over = 0;
+		capture_start(r, &b);
 		rc = scan_value(r);
-		r->cap = NULL;
+		capture_end(r);
 		recno++;
 		if (r->over) {
 			if (job_bad_add(j, b.p, b.len) == 0)
@@ -332,11 +373,11 @@ out:
 	if (r->err)
 		job_bad_payload(j, "%s", s->err);
 	else if (rc == -1)
-		job_bad_payload(j, "truncated JSON (end of input at byte %llu)", r->off);
+		job_bad_payload(j, "truncated JSON (end of input at byte %llu)", rd_off(r));
 	else if (rc == -2)
-		job_bad_payload(j, "invalid JSON envelope at byte %llu", r->off);
+		job_bad_payload(j, "invalid JSON envelope at byte %llu", rd_off(r));
 	else if (rc == -4)
-		job_bad_payload(j, "extra data after the JSON document at byte %llu", r->off);
+		job_bad_payload(j, "extra data after the JSON document at byte %llu", rd_off(r));
 	else if (rc == 0 && !seen_data)
 		job_bad_payload(j, "no \"data\" array in the JSON document");
 	free(r);

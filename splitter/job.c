@@ -131,9 +131,28 @@ static int part_publish(struct job *j, struct stream *s)
 	return 0;
 }
 
+static struct stream *remember(struct job *j, struct stream *s, const char *logtype,
+				int to_audit)
+{
+	size_t n = strlen(logtype);
+	if (n >= sizeof s->logtype) {
+		j->last = NULL; /* too long to compare cheaply: no shortcut */
+		return s;
+	}
+	memcpy(s->logtype, logtype, n + 1);
+	s->to_audit = to_audit;
+	s->member = j->member;
+	j->last = s;
+	return s;
+}
+
 static struct stream *stream_for(struct job *j, const char *logtype, int to_audit,
 				 const char *ext)
 {
+	struct stream *c = j->last;
+	if (c != NULL && c->used && c->to_audit == to_audit && c->member == j->member &&
+	    strcmp(c->logtype, logtype) == 0 && strcmp(c->ext, ext) == 0)
+		return c;
 	char prefix[SPOOL_NAME_MAX + 1];
 	int n;
 	if (to_audit)
@@ -152,7 +171,7 @@ static struct stream *stream_for(struct job *j, const char *logtype, int to_audi
 			continue;
 		}
 		if (strcmp(s->prefix, prefix) == 0 && strcmp(s->ext, ext) == 0)
-			return s;
+			return remember(j, s, logtype, to_audit);
 	}
 	if (free_slot == NULL)
 		return NULL;
@@ -164,7 +183,7 @@ static struct stream *stream_for(struct job *j, const char *logtype, int to_audi
 	free_slot->is_mta = !to_audit;
 	free_slot->part = 1;
 	free_slot->f.fd = -1;
-	return free_slot;
+	return remember(j, free_slot, logtype, to_audit);
 }
 
 int job_emit(struct job *j, const char *logtype, int to_audit, const char *ext, const char *rec,
@@ -218,6 +237,7 @@ int job_flush(struct job *j)
 		s->used = 0;
 		s->open = 0;
 	}
+	j->last = NULL;
 	return j->failed ? -1 : 0;
 }
 

@@ -36,9 +36,38 @@ enum kv_term kv_term_decide(unsigned long long ncr, unsigned long long nlf,
 	return TERM_LF;
 }
 
+/* How many times byte c occurs in p[0..n). */
+static unsigned long long count_byte(const char *p, size_t n, char c)
+{
+	unsigned long long k = 0;
+	const char *end = p + n;
+	for (const char *q = p; (q = memchr(q, c, (size_t)(end - q))) != NULL; q++)
+		k++;
+	return k;
+}
+
+/* How many CRs in p[0..n) are followed by an LF; *prev_cr says whether
+ * the byte before p was a CR, and is set to whether the last one is. */
+static unsigned long long count_crlf(const char *p, size_t n, int *prev_cr)
+{
+	unsigned long long k = 0;
+	if (n == 0)
+		return 0;
+	if (*prev_cr && p[0] == '\n')
+		k++;
+	const char *end = p + n;
+	for (const char *q = p; (q = memchr(q, '\r', (size_t)(end - q))) != NULL; q++)
+		if (q + 1 < end && q[1] == '\n')
+			k++;
+	*prev_cr = p[n - 1] == '\r';
+	return k;
+}
+
 int kv_term_detect(struct src *s, enum kv_term *t)
 {
-	unsigned long long ncr = 0, nlf = 0, ncrlf = 0;
+	/* Counted as all CRs, all LFs and CR LF pairs; a CR LF is neither a
+	 * bare CR nor a bare LF. */
+	unsigned long long cr = 0, lf = 0, ncrlf = 0;
 	int prev_cr = 0;
 	char last2[2] = { 0, 0 };
 	char b[65536];
@@ -48,29 +77,18 @@ int kv_term_detect(struct src *s, enum kv_term *t)
 			return -1;
 		if (n == 0)
 			break;
-		for (ssize_t i = 0; i < n; i++) {
-			char c = b[i];
-			if (prev_cr) {
-				if (c == '\n')
-					ncrlf++;
-				else
-					ncr++;
-			} else if (c == '\n') {
-				nlf++;
-			}
-			prev_cr = c == '\r';
-			last2[0] = last2[1];
-			last2[1] = c;
-		}
+		cr += count_byte(b, (size_t)n, '\r');
+		lf += count_byte(b, (size_t)n, '\n');
+		ncrlf += count_crlf(b, (size_t)n, &prev_cr);
+		last2[0] = n >= 2 ? b[n - 2] : last2[1];
+		last2[1] = b[n - 1];
 	}
-	if (prev_cr)
-		ncr++;
 	enum kv_term last = TERM_NONE;
 	if (last2[1] == '\r')
 		last = TERM_CR;
 	else if (last2[1] == '\n')
 		last = last2[0] == '\r' ? TERM_CRLF : TERM_LF;
-	*t = kv_term_decide(ncr, nlf, ncrlf, last);
+	*t = kv_term_decide(cr - ncrlf, lf - ncrlf, ncrlf, last);
 	return s->rewind(s);
 }
 
@@ -111,6 +129,19 @@ static int rec_end(struct job *j, struct kvrec *r, rec_fn fn, void *arg, unsigne
 		rc = fn(j, r->b.p, r->b.len, r->start, r->recno, arg);
 	r->over = 0;
 	buf_reset(&r->b);
+	r->start = next;
+	return j->failed ? -1 : rc;
+}
+
+/* The same as rec_add then rec_end, for a record that is whole in p[0..n). */
+static int rec_whole(struct job *j, struct kvrec *r, rec_fn fn, void *arg, const char *p,
+		     size_t n, unsigned long long next)
+{
+	int rc = 0;
+	if (n > 0) {
+		r->recno++;
+		rc = fn(j, p, n, r->start, r->recno, arg);
+	}
 	r->start = next;
 	return j->failed ? -1 : rc;
 }
@@ -172,28 +203,31 @@ int frame_split(struct job *j, struct src *s, enum kv_term t, rec_fn fn, void *a
 				break;
 			}
 		}
+		/* CR and CRLF mode look for the CR, LF mode for the LF; with no
+		 * terminator the payload is one record. */
+		char stop = t == TERM_LF ? '\n' : '\r';
 		while (i < len) {
-			size_t k = i;
+			const char *x = t == TERM_NONE ? NULL : memchr(b + i, stop, len - i);
+			size_t k = x != NULL ? (size_t)(x - b) : len;
 			int end = 0;
 			size_t skip = 1;
-			for (; k < len; k++) {
-				char c = b[k];
-				if (t == TERM_CR && c == '\r')
-					end = 1;
-				else if (t == TERM_LF && c == '\n')
-					end = 1;
-				else if (t == TERM_CRLF && c == '\r') {
-					if (k + 1 == len) {
-						pending_cr = 1;
-						break;
-					}
-					if (b[k + 1] == '\n') {
-						end = 1;
-						skip = 2;
-					}
-				}
-				if (end)
+			if (x != NULL && t != TERM_CRLF) {
+				end = 1;
+			} else if (x != NULL) {
+				if (k + 1 == len)
+					pending_cr = 1;
+				else if (b[k + 1] == '\n')
+					end = 1, skip = 2;
+				else
+					k++; /* a stray CR: data, go on looking */
+			}
+			if (end && r.b.len == 0 && !r.over && k - i <= j->lim.record_max) {
+				/* The whole record is in this chunk: no copy. */
+				r.start = base + i;
+				if ((rc = rec_whole(j, &r, fn, arg, b + i, k - i, base + k + skip)) < 0)
 					break;
+				i = k + skip;
+				continue;
 			}
 			if ((rc = rec_add(j, &r, b + i, k - i)) < 0)
 				break;

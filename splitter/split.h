@@ -66,6 +66,10 @@ struct stream {
 	int open;
 	long part; /* number of the part being written (1, 2, ...) */
 	long records_in_part;
+	/* What the stream was asked for, so that the next record of the same
+	 * log type finds it without building the prefix again. */
+	char logtype[64];
+	int to_audit, member;
 };
 
 struct job {
@@ -81,6 +85,7 @@ struct job {
 	int member;               /* zip member number (1...), 0 outside zips */
 
 	struct stream st[JOB_STREAMS];
+	struct stream *last; /* the stream of the last record, or NULL */
 
 	/* Bad records of this input, written to bad/<input>.lines. */
 	struct spool_file badf;
