@@ -133,6 +133,64 @@ int spool_syncdir(int dir)
 	return 0;
 }
 
+/* ---- deferred directory syncs (spool_defer, spool_sync) ------------------ */
+
+#define DEFER_MAX 8
+static int defer_on;
+static struct {
+	int dir;
+	int placed; /* a file was renamed or linked into it (not only removed) */
+} defer[DEFER_MAX];
+static int ndefer;
+
+void spool_defer(void) { defer_on = 1; }
+
+/* fsync the pending directories: all, or only those a file was placed in. */
+static int sync_pending(int placed_only)
+{
+	int k = 0;
+	for (int i = 0; i < ndefer; i++) {
+		if (placed_only && !defer[i].placed) {
+			defer[k++] = defer[i];
+			continue;
+		}
+		if (spool_syncdir(defer[i].dir) < 0) {
+			ndefer = 0;
+			return fail("fsync directory");
+		}
+	}
+	ndefer = k;
+	return 0;
+}
+
+int spool_sync(void)
+{
+	defer_on = 0;
+	return sync_pending(0);
+}
+
+/* After a change to dir: fsync it now, or, deferring, note it for later. */
+static int dirsync(int dir, int placed)
+{
+	if (!defer_on)
+		return spool_syncdir(dir) < 0 ? fail("fsync directory") : 0;
+	for (int i = 0; i < ndefer; i++)
+		if (defer[i].dir == dir) {
+			defer[i].placed |= placed;
+			return 0;
+		}
+	if (ndefer == DEFER_MAX && sync_pending(0) < 0)
+		return -1;
+	defer[ndefer].dir = dir;
+	defer[ndefer].placed = placed;
+	ndefer++;
+	return 0;
+}
+
+/* Before a removal or a state replace: what was placed must be durable
+ * first (a removal is how a stage says "handed on"). */
+static int placed_durable(void) { return ndefer > 0 ? sync_pending(1) : 0; }
+
 int spool_create(struct spool_file *f, int tmpdir, const char *name, mode_t mode)
 {
 	if (!spool_name_ok(name)) {
@@ -299,8 +357,8 @@ int spool_publish(struct spool_file *f, int dstdir, const char *dstname)
 	}
 	f->name[0] = '\0';
 	failpoint("spool-after-rename");
-	if (spool_syncdir(dstdir) < 0)
-		return fail("fsync directory");
+	if (dirsync(dstdir, 1) < 0)
+		return SPOOL_ERR;
 	failpoint("spool-after-dirsync");
 	return SPOOL_OK;
 }
@@ -315,10 +373,12 @@ int spool_transfer(int srcdir, const char *name, int dstdir, const char *dstname
 	if (r != SPOOL_OK)
 		return r;
 	failpoint("spool-after-rename");
-	if (spool_syncdir(dstdir) < 0)
-		return fail("fsync directory");
-	if (spool_syncdir(srcdir) < 0)
-		return fail("fsync source directory");
+	if (dirsync(dstdir, 1) < 0)
+		return SPOOL_ERR;
+	if (dirsync(srcdir, 0) < 0) {
+		spool_errstep = "fsync source directory";
+		return SPOOL_ERR;
+	}
 	failpoint("spool-after-dirsync");
 	return SPOOL_OK;
 }
@@ -363,15 +423,18 @@ int spool_copy(int srcdir, const char *name, int stagedir, int dstdir, const cha
 
 int spool_remove(int dir, const char *name)
 {
+	if (placed_durable() < 0)
+		return SPOOL_ERR;
 	if (unlinkat(dir, name, 0) < 0 && errno != ENOENT)
 		return fail("unlink");
-	if (spool_syncdir(dir) < 0)
-		return fail("fsync directory");
-	return 0;
+	return dirsync(dir, 0);
 }
 
 int spool_replace(int dir, const char *name, const void *buf, size_t len, mode_t mode)
 {
+	/* A state never gets ahead of the files it describes. */
+	if (ndefer > 0 && sync_pending(0) < 0)
+		return SPOOL_ERR;
 	char tmp[SPOOL_NAME_MAX + 8];
 	if (snprintf(tmp, sizeof tmp, ".%s.new", name) >= (int)sizeof tmp) {
 		errno = ENAMETOOLONG;

@@ -98,4 +98,16 @@ int spool_dir_config(const char *key, const char *path, int writable);
 /* fsync a directory by fd. */
 int spool_syncdir(int dir);
 
+/* Deferred directory syncs, for a stage that hands on many files in one
+ * pass. After spool_defer(), spool_publish, spool_transfer and spool_remove
+ * note the directories they changed instead of fsyncing each at once, and
+ * spool_sync() fsyncs each of them once (and ends the deferral). The order
+ * that matters is kept: a spool_remove first makes durable every directory
+ * a file was placed in (the removal of an input must not become durable
+ * before its outputs), and spool_replace (state) first makes everything
+ * pending durable. The directories must stay open until spool_sync().
+ * spool_sync returns 0, or SPOOL_ERR with errno. */
+void spool_defer(void);
+int spool_sync(void);
+
 #endif

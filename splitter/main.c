@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "spool.h"
 #include "stage.h"
 #include "wake.h"
 
@@ -65,6 +66,9 @@ static int pass(struct stage_ctx *ctx)
 	if (errno != 0)
 		die_sys(EXIT_TEMP, "unable to scan raw/");
 	closedir(d);
+	/* Directory fsyncs are deferred to the end of the pass; spool_remove
+	 * still makes an input's outputs durable before the input goes. */
+	spool_defer();
 	int failed = 0;
 	for (int i = 0; i < b.n; i++) {
 		if (!failed && !wake_stopping()) {
@@ -75,6 +79,9 @@ static int pass(struct stage_ctx *ctx)
 		}
 		free(b.name[i]);
 	}
+	if (spool_sync() < 0)
+		die_sys(exit_code_for_errno(errno), "unable to make this pass's hand-offs durable (%s)",
+			spool_errstep);
 	if (failed)
 		die(EXIT_TEMP, "stopping after a temporary error; the input stays in raw/ for the next run");
 	return b.more ? STAGE_MORE : STAGE_IDLE;

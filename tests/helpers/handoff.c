@@ -4,6 +4,8 @@
  *   handoff transfer SRCDIR DSTDIR NAME
  *   handoff copy SRCDIR STAGEDIR DSTDIR NAME
  *   handoff replace DIR NAME < data
+ *   handoff batch SRCDIR DSTDIR INDIR INPUT NAME...   (spool_defer: transfer
+ *       each NAME, remove INDIR/INPUT, spool_sync)
  *
  * Exit 0 done, 1 already there (SPOOL_EXISTS), 111 error.
  */
@@ -60,5 +62,15 @@ int main(int argc, char **argv)
 		return result(spool_replace(dir(argv[2]), argv[3], b.p ? b.p : "", b.len, 0640) < 0
 				      ? SPOOL_ERR : SPOOL_OK);
 	}
-	die(100, "usage: handoff publish|transfer|copy|replace ...");
+	if (argc >= 7 && strcmp(argv[1], "batch") == 0) {
+		int src = dir(argv[2]), dst = dir(argv[3]), in = dir(argv[4]);
+		spool_defer();
+		for (int i = 6; i < argc; i++)
+			if (result(spool_transfer(src, argv[i], dst, argv[i])) != 0)
+				return 1;
+		if (spool_remove(in, argv[5]) < 0)
+			die_sys(111, "%s failed", spool_errstep);
+		return result(spool_sync());
+	}
+	die(100, "usage: handoff publish|transfer|copy|replace|batch ...");
 }

@@ -19,7 +19,7 @@ order() {
 }
 in_order() { set -- $1; [ "$1" -gt 0 ] && [ "$2" -gt "$1" ] && [ "$3" -gt "$2" ]; }
 
-t_plan 3
+t_plan 5
 echo hello | strace -y -e trace=$calls -o "$T/publish.trace" "$H" publish "$T/s/tmp" "$T/s/dst" a.log
 o=$(order "$T/publish.trace" "$T/s/tmp/a.log" "$T/s/dst")
 if in_order "$o"; then t_pass "publish: fsync(file) < rename < fsync(dir) ($o)"; else
@@ -35,4 +35,21 @@ echo v1 | strace -y -e trace=$calls -o "$T/replace.trace" "$H" replace "$T/s/dst
 o=$(order "$T/replace.trace" "$T/s/dst/.state.new" "$T/s/dst")
 if in_order "$o"; then t_pass "state replace: fsync(file) < rename < fsync(dir) ($o)"; else
 	t_fail "state replace: fsync(file) < rename < fsync(dir) ($o)"; sed 's/^/# /' "$T/replace.trace"; fi
+# Deferred syncs: every rename of the pass before one fsync of each directory,
+# and the input's removal only after the destination's fsync.
+mkdir -p "$T/b/src" "$T/b/dst" "$T/b/in"
+for f in p1 p2 p3; do echo "$f" >"$T/b/src/$f"; done
+echo input >"$T/b/in/input"
+strace -y -e trace=$calls -o "$T/batch.trace" "$H" batch "$T/b/src" "$T/b/dst" "$T/b/in" input p1 p2 p3
+got=$(awk -v s="$T/b/src" -v d="$T/b/dst" -v i="$T/b/in" '
+	/^renameat2?\(/ { rn++; last_rn = NR }
+	index($0, "fsync(") && index($0, "<" d ">") { fd++; if (!first_fd) first_fd = NR }
+	index($0, "fsync(") && index($0, "<" s ">") { fs++ }
+	index($0, "fsync(") && index($0, "<" i ">") { fi++; fi_at = NR }
+	/^unlinkat?\(/ && index($0, "input") { ul = NR }
+	END { printf "%d renames, fsync dst %d src %d in %d; order %s\n", rn, fd, fs, fi,
+		(last_rn < first_fd && first_fd < ul && ul < fi_at) ? "ok" : "wrong" }' "$T/batch.trace")
+t_is "deferred: 3 renames, one fsync per directory" "${got%%;*}" "3 renames, fsync dst 1 src 1 in 1"
+if [ "${got##*order }" = ok ]; then t_pass "deferred: renames < fsync(dst) < unlink(input) < fsync(input dir)"; else
+	t_fail "deferred: renames < fsync(dst) < unlink(input) < fsync(input dir) ($got)"; sed 's/^/# /' "$T/batch.trace"; fi
 t_done
