@@ -5,7 +5,7 @@
 # foreign .pos files; duplicates left by a crash; Windows paths; errors.
 . "$MCSPOOL_TOP/tests/lib.sh"
 . "$MCSPOOL_TOP/tests/fakes/movelib.sh"
-t_plan 32
+t_plan 33
 
 mv_setup "max_files = 2"
 mv_move; t_is "nothing to do: exit 0" "$?" 0
@@ -58,6 +58,8 @@ mv_move
 t_is "names already in read_path or archive_dir are removed from mta/" "$(ls "$T/data/mta" | tr '\n' ' ')" "receipt_000004.log "
 t_is "read_path: no second copy, the next file delivered" "$(ls "$T/read" | tr '\n' ' ')" "receipt_000001.log receipt_000002.log receipt_000003.log "
 t_like "the archived name is said to be a duplicate" "$(cat "$T/move.err")" 'mta/receipt_000000.log is already in archive_dir'
+t_like "the name in read_path is said to be there already" "$(cat "$T/move.err")" \
+	'receipt_000002.log is already there .*removing mta/receipt_000002.log'
 cp "$T/read/receipt_000001.log" "$T/archive/"
 mv_agent; mv_move; mv_move
 t_like "archived file still in read_path: removed as a duplicate" "$(cat "$T/move.err")" 'receipt_000001.log is already in archive_dir: removing'
