@@ -25,6 +25,43 @@ void json_free(struct json *j)
 	json_init(j);
 }
 
+/* The length of the one UTF-8 sequence (RFC 3629: shortest form, no
+ * surrogates, at most U+10FFFF) at s[0..n), n >= 1; 0 if it is not one. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+	if (c < 0x80)
+		return 1;
+	size_t need;
+	unsigned cp;
+	if (c >= 0xC2 && c <= 0xDF) {
+		need = 1;
+		cp = c & 0x1F;
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		need = 2;
+		cp = c & 0x0F;
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		need = 3;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (n <= need)
+		return 0;
+	for (size_t k = 1; k <= need; k++) {
+		if ((s[k] & 0xC0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[k] & 0x3F);
+	}
+	if ((need == 2 && cp < 0x800) || (need == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+	    (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0;
+	return need + 1;
+}
+
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
 int utf8_valid(const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -34,44 +71,28 @@ int utf8_valid(const char *str, size_t n)
 		while (n - i >= 8) {
 			uint64_t w;
 			memcpy(&w, s + i, 8);
-			if ((w & UINT64_C(0x8080808080808080)) != 0)
+			if ((w & HIGHS) != 0)
 				break;
 			i += 8;
 		}
 		if (i == n)
 			break;
-		unsigned c = s[i];
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		size_t need;
-		unsigned cp;
-		if (c >= 0xC2 && c <= 0xDF) {
-			need = 1;
-			cp = c & 0x1F;
-		} else if (c >= 0xE0 && c <= 0xEF) {
-			need = 2;
-			cp = c & 0x0F;
-		} else if (c >= 0xF0 && c <= 0xF4) {
-			need = 3;
-			cp = c & 0x07;
-		} else {
+		size_t k = utf8_seq(s + i, n - i);
+		if (k == 0)
 			return 0;
-		}
-		if (n - i <= need)
-			return 0;
-		for (size_t k = 1; k <= need; k++) {
-			if ((s[i + k] & 0xC0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[i + k] & 0x3F);
-		}
-		if ((need == 2 && cp < 0x800) || (need == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-		    (cp >= 0xD800 && cp <= 0xDFFF))
-			return 0;
-		i += need + 1;
+		i += k;
 	}
 	return 1;
+}
+
+/* Whether none of the eight bytes of w needs a look inside a JSON string:
+ * no '"', no '\\', no control byte (< 0x20), no byte >= 0x80. Each test is
+ * exact as a whole-word yes/no (a borrow only follows a true hit). */
+static int plain8(uint64_t w)
+{
+	uint64_t q = w ^ (ONES * '"'), b = w ^ (ONES * '\\');
+	uint64_t hit = ((q - ONES) & ~q) | ((b - ONES) & ~b) | (w - ONES * 0x20) | w;
+	return (hit & HIGHS) == 0;
 }
 
 static int hexval(char c)
@@ -83,34 +104,6 @@ static int hexval(char c)
 	if (c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
 	return -1;
-}
-
-static int check_string(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20)
-			return -1;
-		if (c != '\\')
-			continue;
-		if (++i >= n)
-			return -1;
-		switch (s[i]) {
-		case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
-			break;
-		case 'u':
-			if (i + 4 >= n)
-				return -1;
-			for (int k = 1; k <= 4; k++)
-				if (hexval(s[i + k]) < 0)
-					return -1;
-			i += 4;
-			break;
-		default:
-			return -1;
-		}
-	}
-	return utf8_valid(s, n) ? 0 : -1;
 }
 
 static int check_number(const char *s, size_t n)
@@ -165,24 +158,67 @@ static void syn_ws(const char *s, size_t n, size_t *pos)
 	*pos = i;
 }
 
+/* A string, checked in the same pass that looks for its end: escapes,
+ * no control bytes, UTF-8. A missing end reports the end of the text; a
+ * fault in the content of a string that does end, the string's start. */
 static int syn_string(const char *s, size_t n, size_t *pos)
 {
+	const unsigned char *u = (const unsigned char *)s;
 	size_t start = ++*pos; /* past the opening quote */
 	size_t i = start;       /* a local: *pos may alias s, which would cost a load per byte */
+	for (;;) {
+		while (n - i >= 8) {
+			uint64_t w;
+			memcpy(&w, u + i, 8);
+			if (!plain8(w))
+				break;
+			i += 8;
+		}
+		if (i >= n) {
+			*pos = n;
+			return -1;
+		}
+		unsigned c = u[i];
+		if (c == '"')
+			break;
+		if (c < 0x20)
+			goto bad;
+		if (c == '\\') {
+			if (i + 1 >= n) {
+				*pos = n;
+				return -1;
+			}
+			switch (s[i + 1]) {
+			case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+				i += 2;
+				continue;
+			case 'u':
+				for (size_t k = 2; k <= 5; k++)
+					if (i + k >= n || hexval(s[i + k]) < 0)
+						goto bad;
+				i += 6;
+				continue;
+			default:
+				goto bad;
+			}
+		}
+		size_t k = utf8_seq(u + i, n - i);
+		if (k == 0)
+			goto bad;
+		i += k;
+	}
+	*pos = i + 1; /* past the closing quote */
+	return 0;
+bad:
+	/* Still find the end, as a plain scan would: a string that is also
+	 * cut off is reported as truncated. */
 	while (i < n && s[i] != '"') {
 		if (s[i] == '\\')
 			i++;
 		i++;
 	}
-	*pos = i;
-	if (i >= n)
-		return -1;
-	if (check_string(s + start, *pos - start) < 0) {
-		*pos = start;
-		return -1;
-	}
-	(*pos)++; /* the closing quote */
-	return 0;
+	*pos = i >= n ? n : start;
+	return -1;
 }
 
 static int syn_container(const char *s, size_t n, size_t *pos, int depth, char close)
@@ -398,10 +434,10 @@ int json_size(const struct json *j, int i)
 	return i >= 0 && i < j->n ? j->t[i].size : 0;
 }
 
-static int raw_eq(const struct json *j, int i, const char *lit)
+static int raw_eq(const struct json *j, int i, const char *lit, size_t litlen)
 {
 	size_t n = (size_t)(j->t[i].end - j->t[i].start);
-	return strlen(lit) == n && memcmp(j->s + j->t[i].start, lit, n) == 0;
+	return litlen == n && memcmp(j->s + j->t[i].start, lit, n) == 0;
 }
 
 int json_get(const struct json *j, int obj, const char *key)
@@ -409,11 +445,12 @@ int json_get(const struct json *j, int obj, const char *key)
 	if (json_type(j, obj) != JSMN_OBJECT)
 		return -1;
 	int k = obj + 1;
+	size_t kl = strlen(key);
 	/* k < n: jsmn lets a key without its value through ({"a" "b"}), so
 	 * size can promise more tokens than there are (found by fuzzing). */
 	for (int m = 0; m < j->t[obj].size && k < j->n; m++) {
 		/* Keys with escapes never match our plain ASCII key names. */
-		if (j->t[k].type == JSMN_STRING && raw_eq(j, k, key))
+		if (j->t[k].type == JSMN_STRING && raw_eq(j, k, key, kl))
 			return k + 1;
 		k = json_next(j, k + 1);
 	}
@@ -432,12 +469,12 @@ int json_elem(const struct json *j, int arr, int k)
 
 int json_is_null(const struct json *j, int i)
 {
-	return json_type(j, i) == JSMN_PRIMITIVE && raw_eq(j, i, "null");
+	return json_type(j, i) == JSMN_PRIMITIVE && raw_eq(j, i, "null", 4);
 }
 
 int json_is_true(const struct json *j, int i)
 {
-	return json_type(j, i) == JSMN_PRIMITIVE && raw_eq(j, i, "true");
+	return json_type(j, i) == JSMN_PRIMITIVE && raw_eq(j, i, "true", 4);
 }
 
 const char *json_raw(const struct json *j, int i, size_t *len)
