@@ -175,14 +175,20 @@ if [ "$DISK_N" -gt 0 ]; then
 	DFS=$(df -T "$B" | awk 'NR==2 {print $2}')
 	echo "== mover and reaper: one round of $DISK_N files on $DFS (fsync real)"
 	one_round "$DISK_N" 0
+	# The filesystem's own floor: a bare loop of rename(2), and of unlink(2), over as many
+	# files of the same names and sizes (bench/fsfloor.py).
+	python3 "$BENCH_DIR/fsfloor.py" "$B/floor" "$DISK_N" >"$B/floor.txt" || exit 1
+	FL_RN=$(awk '$1 == "rename" {print $3}' "$B/floor.txt")
+	FL_UL=$(awk '$1 == "unlink" {print $3}' "$B/floor.txt")
+	floor="the filesystem's floor: a bare rename(2) loop over $DISK_N files takes ${FL_RN}s of system time, an unlink(2) loop ${FL_UL}s"
 	set -- $MV
-	b_result "move-in $DISK_N files ($DFS)" "${2}s CPU, ${1}s wall" "<= 2 s CPU" "$(b_yes 2 "$2")" "one run: ${3}s user, ${4}s sys"
+	b_result "move-in $DISK_N files ($DFS)" "${2}s CPU, ${1}s wall" "<= 2 s CPU" "$(b_yes 2 "$2")" "one run: ${3}s user, ${4}s sys; $floor"
 	set -- $AR
 	if [ -n "$AR_FAIL" ]; then
 		b_result "archive $DISK_N files ($DFS)" "FAILED: $AR_FAIL" "<= 2 s CPU" no "before the failure: ${2}s CPU, ${1}s wall, ${3}s user, ${4}s sys"
 	else
-		b_result "archive $DISK_N files ($DFS)" "${2}s CPU, ${1}s wall ($5 passes)" "<= 2 s CPU" "$(b_yes 2 "$2")" "one run: ${3}s user, ${4}s sys"
+		b_result "archive $DISK_N files ($DFS)" "${2}s CPU, ${1}s wall ($5 passes)" "<= 2 s CPU" "$(b_yes 2 "$2")" "one run: ${3}s user, ${4}s sys; $floor"
 	fi
 	set -- $RP
-	b_result "reap $DISK_N files ($DFS)" "${2}s CPU, ${1}s wall" "<= 2 s CPU" "$(b_yes 2 "$2")" "one run: ${3}s user, ${4}s sys"
+	b_result "reap $DISK_N files ($DFS)" "${2}s CPU, ${1}s wall" "<= 2 s CPU" "$(b_yes 2 "$2")" "one run: ${3}s user, ${4}s sys; $floor"
 fi

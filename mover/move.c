@@ -390,15 +390,19 @@ static void archive_one(const struct rdentry *e)
 {
 	const struct config *c = M.cfg;
 	failpoint("move-archive-start");
-	if (exists(M.archfd, e->name, c->archive_dir)) {
-		/* A run killed after archiving but before removing the source. */
+	/* Already archived (a copy killed before it removed its source, or a
+	 * file put there by hand): a rename refuses the name by itself (and
+	 * hand_on removes the source and says so); a copy looks first, not to
+	 * copy for nothing. */
+	if (M.arch_stage >= 0 && exists(M.archfd, e->name, c->archive_dir)) {
 		log_info("%s is already in archive_dir: removing the duplicate from read_path",
 			 e->name);
 		remove_or_die(M.readfd, c->read_path, e->name);
 		return;
 	}
-	(void)hand_on(M.readfd, c->read_path, M.arch_stage, M.archfd, c->archive_dir, e->name,
-		      "archive");
+	if (hand_on(M.readfd, c->read_path, M.arch_stage, M.archfd, c->archive_dir, e->name,
+		    "archive") == SPOOL_EXISTS)
+		return;
 	/* Retention counts from archiving (a copy already has a fresh mtime). */
 	if (M.arch_stage < 0 && utimensat(M.archfd, e->name, NULL, AT_SYMLINK_NOFOLLOW) < 0 &&
 	    errno != ENOENT)
