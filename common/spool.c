@@ -163,12 +163,6 @@ static int sync_pending(int placed_only)
 	return 0;
 }
 
-int spool_sync(void)
-{
-	defer_on = 0;
-	return sync_pending(0);
-}
-
 /* After a change to dir: fsync it now, or, deferring, note it for later. */
 static int dirsync(int dir, int placed)
 {
@@ -190,6 +184,65 @@ static int dirsync(int dir, int placed)
 /* Before a removal or a state replace: what was placed must be durable
  * first (a removal is how a stage says "handed on"). */
 static int placed_durable(void) { return ndefer > 0 ? sync_pending(1) : 0; }
+
+/* Removals queued by spool_remove_later, done by the next flush. */
+#define LATER_MAX 64
+static struct {
+	int dir;
+	char name[SPOOL_NAME_MAX + 1];
+} later[LATER_MAX];
+static int nlater;
+static char later_err[SPOOL_NAME_MAX + 32];
+
+/* Make what was placed durable, then do the queued removals. */
+static int flush_later(void)
+{
+	if (nlater == 0)
+		return 0;
+	if (placed_durable() < 0)
+		return SPOOL_ERR;
+	for (int i = 0; i < nlater; i++) {
+		if (unlinkat(later[i].dir, later[i].name, 0) < 0 && errno != ENOENT) {
+			snprintf(later_err, sizeof later_err, "unlink of %s", later[i].name);
+			nlater = 0;
+			spool_errstep = later_err;
+			return SPOOL_ERR;
+		}
+		if (dirsync(later[i].dir, 0) < 0) {
+			nlater = 0;
+			return SPOOL_ERR;
+		}
+	}
+	nlater = 0;
+	return 0;
+}
+
+int spool_remove_later(int dir, const char *name)
+{
+	if (!defer_on)
+		return spool_remove(dir, name);
+	if (strlen(name) > SPOOL_NAME_MAX) {
+		errno = ENAMETOOLONG;
+		return fail("name");
+	}
+	if (nlater == LATER_MAX && flush_later() < 0)
+		return SPOOL_ERR;
+	later[nlater].dir = dir;
+	strcpy(later[nlater].name, name);
+	nlater++;
+	return 0;
+}
+
+int spool_sync(void)
+{
+	int r = flush_later();
+	defer_on = 0;
+	if (r < 0) {
+		ndefer = 0;
+		return SPOOL_ERR;
+	}
+	return sync_pending(0);
+}
 
 int spool_create(struct spool_file *f, int tmpdir, const char *name, mode_t mode)
 {
@@ -433,7 +486,7 @@ int spool_remove(int dir, const char *name)
 int spool_replace(int dir, const char *name, const void *buf, size_t len, mode_t mode)
 {
 	/* A state never gets ahead of the files it describes. */
-	if (ndefer > 0 && sync_pending(0) < 0)
+	if (flush_later() < 0 || (ndefer > 0 && sync_pending(0) < 0))
 		return SPOOL_ERR;
 	char tmp[SPOOL_NAME_MAX + 8];
 	if (snprintf(tmp, sizeof tmp, ".%s.new", name) >= (int)sizeof tmp) {

@@ -109,5 +109,14 @@ int spool_syncdir(int dir);
  * spool_sync returns 0, or SPOOL_ERR with errno. */
 void spool_defer(void);
 int spool_sync(void);
+/* Deferring, remove dir/name at the next spool_sync (or when 64 are
+ * queued), after the directories files were placed in are durable: a stage
+ * that removes each input after handing on its outputs queues the removal,
+ * so a pass costs one fsync of each directory, not two per input. Until
+ * then the file is still there (a crash leaves it to be done again, which
+ * the hand-off's "already there" makes harmless). Not deferring, the same
+ * as spool_remove. 0, or SPOOL_ERR with errno (also for a queued removal
+ * that failed, at the call that flushed it). */
+int spool_remove_later(int dir, const char *name);
 
 #endif

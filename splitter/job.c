@@ -402,7 +402,7 @@ int job_commit(struct job *j, int rawdir)
 				return -1;
 			}
 		}
-	} else if (spool_remove(rawdir, j->input) < 0) {
+	} else if (spool_remove_later(rawdir, j->input) < 0) {
 		log_error_sys("%s: unable to remove it from raw/ (%s)", j->input, spool_errstep);
 		return -1;
 	}

@@ -5,7 +5,8 @@
  *   handoff copy SRCDIR STAGEDIR DSTDIR NAME
  *   handoff replace DIR NAME < data
  *   handoff batch SRCDIR DSTDIR INDIR INPUT NAME...   (spool_defer: transfer
- *       each NAME, remove INDIR/INPUT, spool_sync)
+ *       each NAME, spool_remove_later INDIR/INPUT, say "queued" if it is still
+ *       there, spool_sync)
  *
  * Exit 0 done, 1 already there (SPOOL_EXISTS), 111 error.
  */
@@ -68,8 +69,12 @@ int main(int argc, char **argv)
 		for (int i = 6; i < argc; i++)
 			if (result(spool_transfer(src, argv[i], dst, argv[i])) != 0)
 				return 1;
-		if (spool_remove(in, argv[5]) < 0)
+		if (spool_remove_later(in, argv[5]) < 0)
 			die_sys(111, "%s failed", spool_errstep);
+		if (faccessat(in, argv[5], F_OK, 0) == 0)
+			printf("queued\n"); /* still there until spool_sync */
+		if (fflush(stdout) != 0)
+			die_sys(111, "unable to write to stdout");
 		return result(spool_sync());
 	}
 	die(100, "usage: handoff publish|transfer|copy|replace|batch ...");

@@ -19,7 +19,7 @@ order() {
 }
 in_order() { set -- $1; [ "$1" -gt 0 ] && [ "$2" -gt "$1" ] && [ "$3" -gt "$2" ]; }
 
-t_plan 5
+t_plan 7
 echo hello | strace -y -e trace=$calls -o "$T/publish.trace" "$H" publish "$T/s/tmp" "$T/s/dst" a.log
 o=$(order "$T/publish.trace" "$T/s/tmp/a.log" "$T/s/dst")
 if in_order "$o"; then t_pass "publish: fsync(file) < rename < fsync(dir) ($o)"; else
@@ -40,7 +40,9 @@ if in_order "$o"; then t_pass "state replace: fsync(file) < rename < fsync(dir) 
 mkdir -p "$T/b/src" "$T/b/dst" "$T/b/in"
 for f in p1 p2 p3; do echo "$f" >"$T/b/src/$f"; done
 echo input >"$T/b/in/input"
-strace -y -e trace=$calls -o "$T/batch.trace" "$H" batch "$T/b/src" "$T/b/dst" "$T/b/in" input p1 p2 p3
+strace -y -e trace=$calls -o "$T/batch.trace" "$H" batch "$T/b/src" "$T/b/dst" "$T/b/in" input p1 p2 p3 >"$T/batch.out"
+t_is "a removal queued with spool_remove_later waits for spool_sync" "$(cat "$T/batch.out")" queued
+t_ok "and is done by it" test ! -e "$T/b/in/input"
 got=$(awk -v s="$T/b/src" -v d="$T/b/dst" -v i="$T/b/in" '
 	/^renameat2?\(/ { rn++; last_rn = NR }
 	index($0, "fsync(") && index($0, "<" d ">") { fd++; if (!first_fd) first_fd = NR }
