@@ -99,3 +99,22 @@ b_link() {
 b_man() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1/manifest.json" "$2"; }
 
 b_perf_ok() { perf stat -e instructions true >/dev/null 2>&1; }
+
+# b_create_us DIR: the microseconds one create(2) of an empty file takes in DIR now (the
+# median of 1,000; an aged ext4 can take a millisecond, a fresh one tens of microseconds)
+b_create_us() {
+	python3 - "$1" <<'EOP'
+import os, sys, tempfile, time
+d = tempfile.mkdtemp(dir=sys.argv[1])
+t = []
+for i in range(1000):
+    s = time.perf_counter()
+    os.close(os.open(os.path.join(d, "f%d" % i), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640))
+    t.append(time.perf_counter() - s)
+for i in range(1000):
+    os.unlink(os.path.join(d, "f%d" % i))
+os.rmdir(d)
+t.sort()
+print("%.0f" % (t[500] * 1e6))
+EOP
+}
