@@ -35,7 +35,10 @@
 #define SIEM_KIND "siem1"
 /* Version 2: the delivered-file digests are SHA-512 (version 1: SHA-256,
  * which BearSSL runs at about 60% of SHA-512's speed on 64-bit machines;
- * the digest of every body byte was most of the fetcher's CPU). */
+ * the digest of every body byte was most of the fetcher's CPU). A version 1
+ * state is migrated: its SHA-256 digests are kept (line "recent_sha256")
+ * and still compared, computing SHA-256 too, until new files have pushed
+ * them all out. */
 #define SIEM_VERSION 2
 #define SIEM_PART "siem1.part"
 #define SIEM_HEAD_MAX (1u << 20)          /* enough for any envelope; data is streamed */
@@ -61,11 +64,17 @@ struct siem_state {
 	 * delivered twice. */
 	char recent[SIEM_RECENT * (SIEM_DIGEST_HEX + 1) + 1];
 	size_t nrecent;
+	/* From a version 1 state: SHA-256 digests, older than all of recent;
+	 * the two lists together hold at most SIEM_RECENT. */
+	char recent1[SIEM_RECENT * (SIEM_DIGEST_HEX + 1) + 1];
+	size_t nrecent1;
 };
 
 struct siem_body {
 	struct spool_file file;
 	br_sha512_context sha;
+	int sha256_too; /* a migrated list of SHA-256 digests is still compared */
+	br_sha256_context sha256;
 	/* The last ZIP_TAIL_MAX bytes are the last of tail[0..tail_len); the
 	 * room for twice as many makes the slide down rare (at most once per
 	 * ZIP_TAIL_MAX bytes written, not on every 16 KiB write). */
@@ -73,6 +82,17 @@ struct siem_body {
 	size_t tail_len;
 	char cdname[SIEM_NAME_PART_MAX + 1]; /* sanitized Content-Disposition name, "" if none */
 };
+
+/* A comma-separated digest list from the state; its count in *n. */
+static void load_list(struct buf *body, const char *key, char *list, size_t cap, size_t *n)
+{
+	if (state_get(body, key, list, cap) < 0)
+		list[0] = '\0';
+	size_t rl = strlen(list);
+	if (rl > 0 && (rl + 1) % (SIEM_DIGEST_HEX + 1) != 0)
+		die(EXIT_PERM, "state/%s: the '%s' line is damaged", SIEM_STATE, key);
+	*n = rl > 0 ? (rl + 1) / (SIEM_DIGEST_HEX + 1) : 0;
+}
 
 static void load_state(struct fetch *f, struct siem_state *st)
 {
@@ -92,22 +112,22 @@ static void load_state(struct fetch *f, struct siem_state *st)
 				       "numbering and the position)", SIEM_STATE);
 		if (state_get(&body, "token", st->token, sizeof st->token) < 0)
 			st->token[0] = '\0';
-		if (state_get(&body, "recent", st->recent, sizeof st->recent) < 0)
-			st->recent[0] = '\0';
-		size_t rl = strlen(st->recent);
-		if (rl > 0 && (rl + 1) % (SIEM_DIGEST_HEX + 1) != 0)
-			die(EXIT_PERM, "state/%s: the 'recent' line is damaged", SIEM_STATE);
-		st->nrecent = rl > 0 ? (rl + 1) / (SIEM_DIGEST_HEX + 1) : 0;
+		if (version < 2) {
+			load_list(&body, "recent", st->recent1, sizeof st->recent1, &st->nrecent1);
+			if (st->nrecent1 > 0)
+				log_info("state/%s: migrating from version 1: its %zu SHA-256 digests "
+					 "of files delivered are compared until newer files replace them",
+					 SIEM_STATE, st->nrecent1);
+		} else {
+			load_list(&body, "recent", st->recent, sizeof st->recent, &st->nrecent);
+			load_list(&body, "recent_sha256", st->recent1, sizeof st->recent1,
+				  &st->nrecent1);
+		}
+		if (st->nrecent + st->nrecent1 > SIEM_RECENT)
+			die(EXIT_PERM, "state/%s: more than %d digests of files delivered: the file "
+				       "is damaged", SIEM_STATE, SIEM_RECENT);
 		if (state_get(&body, "stuck", v, sizeof v) == 0)
 			st->stuck = strtol(v, NULL, 10);
-		if (version < 2 && st->nrecent > 0) {
-			/* SHA-256 digests cannot be compared with SHA-512 ones. */
-			log_warn("state/%s: written by an earlier mcspool with SHA-256 digests of the "
-				 "files delivered; this one compares SHA-512, so a file Mimecast sends "
-				 "again before the next new file would be delivered twice", SIEM_STATE);
-			st->recent[0] = '\0';
-			st->nrecent = 0;
-		}
 	}
 	buf_free(&body);
 }
@@ -123,6 +143,8 @@ static void save_state(struct fetch *f, const struct siem_state *st)
 		r |= state_put(&body, "token", st->token);
 	if (st->recent[0] != '\0')
 		r |= state_put(&body, "recent", st->recent);
+	if (st->recent1[0] != '\0')
+		r |= state_put(&body, "recent_sha256", st->recent1);
 	snprintf(v, sizeof v, "%ld", st->stuck);
 	r |= state_put(&body, "stuck", v);
 	if (r != 0)
@@ -133,14 +155,30 @@ static void save_state(struct fetch *f, const struct siem_state *st)
 	buf_free(&body);
 }
 
-static int recent_has(const struct siem_state *st, const char *d)
+/* d: the file's SHA-512 digest; d1: its SHA-256 one (NULL when no
+ * migrated digests are left to compare). */
+static int recent_has(const struct siem_state *st, const char *d, const char *d1)
 {
-	return digest_list_has(st->recent, st->nrecent, SIEM_DIGEST_HEX, d);
+	return digest_list_has(st->recent, st->nrecent, SIEM_DIGEST_HEX, d) ||
+	       (d1 != NULL && digest_list_has(st->recent1, st->nrecent1, SIEM_DIGEST_HEX, d1));
 }
 
 static void recent_add(struct siem_state *st, const char *d)
 {
+	/* The migrated digests are the oldest: they go first. */
+	if (st->nrecent1 > 0 && st->nrecent + st->nrecent1 >= SIEM_RECENT) {
+		size_t w = SIEM_DIGEST_HEX + 1;
+		st->nrecent1--;
+		memmove(st->recent1, st->recent1 + w, st->nrecent1 * w);
+		st->recent1[st->nrecent1 > 0 ? st->nrecent1 * w - 1 : 0] = '\0';
+	}
 	digest_list_add(st->recent, &st->nrecent, SIEM_RECENT, SIEM_DIGEST_HEX, d);
+}
+
+static void hex_digest(const unsigned char *dig, char *out)
+{
+	for (int i = 0; i < SIEM_DIGEST_HEX / 2; i++)
+		snprintf(out + 2 * i, 3, "%02x", dig[i]);
 }
 
 /* ---- the body sink ------------------------------------------------- */
@@ -151,6 +189,8 @@ static int body_write(void *arg, const void *p, size_t n)
 	if (spool_write(&b->file, p, n) < 0)
 		return -1;
 	br_sha512_update(&b->sha, p, n);
+	if (b->sha256_too)
+		br_sha256_update(&b->sha256, p, n);
 	/* Keep the last bytes: a zip's completeness is decided by its end record. */
 	if (n >= ZIP_TAIL_MAX) {
 		memcpy(b->tail, (const unsigned char *)p + n - ZIP_TAIL_MAX, ZIP_TAIL_MAX);
@@ -173,6 +213,7 @@ static int body_reset(void *arg)
 	if (spool_rewind(&b->file) < 0)
 		return -1;
 	br_sha512_init(&b->sha);
+	br_sha256_init(&b->sha256);
 	b->tail_len = 0;
 	b->cdname[0] = '\0';
 	return 0;
@@ -350,6 +391,8 @@ int siem1_pass(struct fetch *f)
 		die_sys(exit_code_for_errno(errno), "unable to create %s/%s (%s)",
 			f->ctx->dirs.tmpname, SIEM_PART, spool_errstep);
 	br_sha512_init(&b->sha);
+	b->sha256_too = st.nrecent1 > 0;
+	br_sha256_init(&b->sha256);
 	struct buf req;
 	buf_init(&req, SIEM_TOKEN_MAX + 1024);
 	build_request(f, &st, &req);
@@ -401,9 +444,12 @@ int siem1_pass(struct fetch *f)
 		/* BODY_DATA */
 		unsigned char dig[64];
 		br_sha512_out(&b->sha, dig);
-		char sha[SIEM_DIGEST_HEX + 1];
-		for (int i = 0; i < SIEM_DIGEST_HEX / 2; i++)
-			snprintf(sha + 2 * i, 3, "%02x", dig[i]);
+		char sha[SIEM_DIGEST_HEX + 1], sha1[SIEM_DIGEST_HEX + 1];
+		hex_digest(dig, sha);
+		if (b->sha256_too) {
+			br_sha256_out(&b->sha256, dig);
+			hex_digest(dig, sha1);
+		}
 		const char *ht = http_header(&r, "mc-siem-token");
 		int advanced = ht != NULL && token_ok(ht) && strcmp(ht, st.token) != 0;
 		struct siem_state *next = malloc(sizeof *next);
@@ -413,11 +459,11 @@ int siem1_pass(struct fetch *f)
 		next->stuck = advanced ? 0 : st.stuck + 1;
 		if (advanced)
 			snprintf(next->token, sizeof next->token, "%s", ht);
-		if (recent_has(&st, sha)) {
+		if (recent_has(&st, sha, b->sha256_too ? sha1 : NULL)) {
 			/* Delivered already: the token did not advance last time, or
 			 * it was reset to the oldest data. Follow the token only. */
 			spool_abort(&b->file);
-			log_warn("%s: %s came again (the same SHA-512 as a file delivered lately): not "
+			log_warn("%s: %s came again (the same digest as a file delivered lately): not "
 				 "duplicating it", what, b->cdname[0] ? b->cdname : "a file");
 			save_state(f, next);
 		} else {

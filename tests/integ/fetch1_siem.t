@@ -4,7 +4,7 @@
 . "$MCSPOOL_TOP/tests/integ/fetch1_lib.sh"
 F1_EXTRA='audit = false'
 f1_setup
-t_plan 22
+t_plan 24
 
 f1_fetch
 t_is "first --once exits 0" "$f1_rc" 0
@@ -56,16 +56,30 @@ f1_fetch
 f1_queue true
 t_ok "and the next file follows on from it" f1_check siem "$T/queue.json"
 
-# A version 1 state (SHA-256 digests) is taken, its digests are dropped, and said so.
-sed -e '1s/ 2$/ 1/' -e 's/^recent .*/recent 0123456789abcdef0123456789abcdef/' \
-	"$T/data/state/siem1" >"$T/siem1.v1"
-mv "$T/siem1.v1" "$T/data/state/siem1"
+# A version 1 state (SHA-256 digests) is migrated: its digests are still
+# compared, so a reset to the oldest data right after the upgrade duplicates
+# nothing.
+python3 - "$T/data/state/siem1" "$T/data/raw" <<'EOP'
+import hashlib, os, sys
+st, raw = sys.argv[1], sys.argv[2]
+lines = open(st).read().splitlines()[1:]
+keep = [l for l in lines if not l.startswith(("recent ", "recent_sha256 "))]
+digs = [hashlib.sha256(open(os.path.join(raw, n), "rb").read()).hexdigest()[:32]
+        for n in sorted(os.listdir(raw))]
+open(st + ".v1", "w").write("mcspool-state siem1 1\n" + "\n".join(keep) + "\nrecent " + ",".join(digs) + "\n")
+os.rename(st + ".v1", st)
+EOP
+before=$(f1_count siem1.)
+f1_fault token-expire /api/audit/get-siem-logs 1
 emu_ctl POST /_emu/siem/append '{"kind":"kv","count":1,"type":"delivery"}' >/dev/null
 f1_fetch
 t_is "a version 1 state is read: exit 0" "$f1_rc" 0
-t_like "its SHA-256 digests are dropped, with the consequence named" "$(cat "$T/err")" \
-	'earlier mcspool with SHA-256 digests.*delivered twice'
-t_like "the next save is version 2 with only the new file's digest" \
-	"$(head -1 "$T/data/state/siem1" | tr "\n" " "; sed -n "s/^recent //p" "$T/data/state/siem1")" \
-	'^mcspool-state siem1 2 [0-9a-f]{32}$'
+t_like "it is migrated, and said so" "$(cat "$T/err")" 'migrating from version 1: its [0-9]+ SHA-256 digests'
+f1_queue true
+t_ok "after a reset to the oldest data: the new file once, none of the old ones again" \
+	f1_check siem "$T/queue.json"
+t_is "exactly one file more" "$(f1_count siem1.)" "$((before + 1))"
+t_like "saved as version 2, the SHA-256 digests kept beside the new SHA-512 one" \
+	"$(head -1 "$T/data/state/siem1" | tr "\n" " "; sed -n "s/^recent //p" "$T/data/state/siem1" | tr "\n" " "; grep -c "^recent_sha256 " "$T/data/state/siem1")" \
+	'^mcspool-state siem1 2 [0-9a-f]{32} 1$'
 t_done
