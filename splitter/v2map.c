@@ -11,6 +11,7 @@
 #include "split.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -241,6 +242,107 @@ const char *v2_prefix(const char *type2)
 	return t != NULL ? t->prefix : NULL;
 }
 
+/* ---- the fields an event is read by ---------------------------------------
+ *
+ * Each mapped key reads one to three 2.0 fields, first present wins. Rather
+ * than look each name up in the event (a walk of its members per name), the
+ * event's members are walked once and each is looked up in a table of the
+ * names the type wants, sorted once per type. The first member of a name
+ * wins, as a lookup by name would find it. */
+
+#define V2_KEYS_MAX 32 /* keys of one list (k_head, or a type's) */
+#define V2_FROM 3
+
+struct want {
+	const char *name;
+	size_t len;
+	unsigned char list; /* 0: k_head, 1: the type's keys */
+	unsigned char key, from;
+};
+
+struct lookup {
+	struct want w[2 * V2_KEYS_MAX * V2_FROM];
+	size_t n;
+	int built;
+};
+
+/* One per type, and one for an event of no known type (k_head only). */
+static struct lookup lookups[N(types) + 1];
+
+/* Where a field was found: the value token of each key's each name, or -1. */
+struct found {
+	int v[2][V2_KEYS_MAX][V2_FROM];
+};
+
+static int want_cmp(const char *p, size_t n, const struct want *w)
+{
+	if (n != w->len)
+		return n < w->len ? -1 : 1;
+	return memcmp(p, w->name, n);
+}
+
+static int want_qcmp(const void *a, const void *b)
+{
+	const struct want *x = a, *y = b;
+	int c = want_cmp(x->name, x->len, y);
+	if (c != 0)
+		return c;
+	return x->list != y->list ? x->list - y->list : x->key != y->key ? x->key - y->key
+									  : x->from - y->from;
+}
+
+static void add_wants(struct lookup *l, const struct v1key *keys, size_t nkeys, int list)
+{
+	for (size_t i = 0; i < nkeys && i < V2_KEYS_MAX; i++)
+		for (int f = 0; f < V2_FROM && keys[i].from[f] != NULL; f++) {
+			struct want *w = &l->w[l->n++];
+			w->name = keys[i].from[f];
+			w->len = strlen(w->name);
+			w->list = (unsigned char)list;
+			w->key = (unsigned char)i;
+			w->from = (unsigned char)f;
+		}
+}
+
+static const struct lookup *lookup_for(const struct v2type *t)
+{
+	struct lookup *l = &lookups[t != NULL ? (size_t)(t - types) : N(types)];
+	if (!l->built) {
+		add_wants(l, k_head, N(k_head), 0);
+		if (t != NULL)
+			add_wants(l, t->keys, t->nkeys, 1);
+		qsort(l->w, l->n, sizeof *l->w, want_qcmp);
+		l->built = 1;
+	}
+	return l;
+}
+
+static void find_fields(const struct json *js, const struct lookup *l, struct found *fd)
+{
+	memset(fd, 0xff, sizeof *fd); /* every int -1 */
+	int k = 1;
+	for (int m = 0; m < js->t[0].size && k < js->n; m++) {
+		if (js->t[k].type == JSMN_STRING) {
+			const char *p = js->s + js->t[k].start;
+			size_t n = (size_t)(js->t[k].end - js->t[k].start);
+			size_t lo = 0, hi = l->n; /* the first want not below the name */
+			while (lo < hi) {
+				size_t mid = lo + (hi - lo) / 2;
+				if (want_cmp(p, n, &l->w[mid]) > 0)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			for (; lo < l->n && want_cmp(p, n, &l->w[lo]) == 0; lo++) {
+				int *slot = &fd->v[l->w[lo].list][l->w[lo].key][l->w[lo].from];
+				if (*slot < 0)
+					*slot = k + 1;
+			}
+		}
+		k = json_next(js, k + 1);
+	}
+}
+
 /* Is the value at token v "absent" (null or "")? */
 static int absent(const struct json *js, int v)
 {
@@ -329,13 +431,14 @@ static int is_used(const struct used *u, int keytok)
 	return 0;
 }
 
-static int put_keys(struct job *j, const struct v1key *keys, size_t nkeys, struct used *u)
+static int put_keys(struct job *j, const struct v1key *keys, size_t nkeys,
+		    int (*found)[V2_FROM], struct used *u)
 {
 	const struct json *js = &j->js;
 	for (size_t i = 0; i < nkeys; i++) {
 		int val = -1;
-		for (int f = 0; f < 3 && keys[i].from[f] != NULL; f++) {
-			int v = json_get(js, 0, keys[i].from[f]);
+		for (int f = 0; f < V2_FROM && keys[i].from[f] != NULL; f++) {
+			int v = found[i][f];
 			if (v < 0)
 				continue;
 			/* A fallback that is not used stays on the line under its
@@ -380,10 +483,12 @@ int v2_render(struct job *j, const char *type2, char *why, size_t whylen)
 	struct used u;
 	u.n = 0;
 	u.overflow = 0;
-	if (put_keys(j, k_head, N(k_head), &u) < 0)
-		goto full;
 	const struct v2type *t = find_type(type2);
-	if (t != NULL && put_keys(j, t->keys, t->nkeys, &u) < 0)
+	struct found fd;
+	find_fields(js, lookup_for(t), &fd);
+	if (put_keys(j, k_head, N(k_head), fd.v[0], &u) < 0)
+		goto full;
+	if (t != NULL && put_keys(j, t->keys, t->nkeys, fd.v[1], &u) < 0)
 		goto full;
 	/* Everything else under its 2.0 name. */
 	int k = 1;
