@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """bench/curl_siem.py: the curl command-line baseline for the fetcher benchmark.
 
-    python3 bench/curl_siem.py BASE_URL CA_FILE ACCOUNTS_JSON OUTDIR [--compress]
+    python3 bench/curl_siem.py BASE_URL CA_FILE ACCOUNTS_JSON OUTDIR [--compress] [--fsync]
 
 Downloads the whole API 1.0 SIEM queue the way a shell script would: one
 `curl` process per file (POST /api/audit/get-siem-logs, signed as section 1.3
 of the API reference says), each body written to OUTDIR, the mc-siem-token of
 each reply sent with the next request, until the end-of-data JSON reply.
 Prints "files bytes" on stdout. The signing is done here, outside curl.
+With --fsync each body is fsynced once curl has written it (and OUTDIR at
+the end), as the fetcher fsyncs each file before it hands it on.
 """
 import base64
 import hashlib
@@ -33,6 +35,7 @@ def mc_date():
 def main():
     base, ca, accounts, out = sys.argv[1:5]
     compress = "--compress" in sys.argv[5:]
+    sync = "--fsync" in sys.argv[5:]
     acc = next(a for a in json.load(open(accounts))["v1"] if a["name"] == "main")
     os.makedirs(out, exist_ok=True)
     token, files, total = None, 0, 0
@@ -64,9 +67,17 @@ def main():
             break
         files += 1
         total += os.path.getsize(body)
+        if sync:
+            fd = os.open(body, os.O_RDONLY)
+            os.fsync(fd)
+            os.close(fd)
         token = heads.get("mc-siem-token")
         if not token:
             sys.exit("curl_siem.py: a data reply without mc-siem-token")
+    if sync:
+        fd = os.open(out, os.O_RDONLY)
+        os.fsync(fd)
+        os.close(fd)
     print(files, total)
 
 
