@@ -51,7 +51,7 @@ static int reserve(struct buf *b, size_t n)
 	return 0;
 }
 
-int buf_add(struct buf *b, const void *p, size_t n)
+int buf_add_grow(struct buf *b, const void *p, size_t n)
 {
 	if (reserve(b, n) < 0)
 		return -1;
@@ -63,7 +63,6 @@ int buf_add(struct buf *b, const void *p, size_t n)
 }
 
 int buf_adds(struct buf *b, const char *s) { return buf_add(b, s, strlen(s)); }
-int buf_addc(struct buf *b, char c) { return buf_add(b, &c, 1); }
 
 int buf_printf(struct buf *b, const char *fmt, ...)
 {

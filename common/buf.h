@@ -7,6 +7,7 @@
 #define MCSPOOL_BUF_H
 
 #include <stddef.h>
+#include <string.h>
 
 struct buf {
 	char *p;
@@ -17,9 +18,25 @@ void buf_init(struct buf *b, size_t max);
 void buf_free(struct buf *b);
 void buf_reset(struct buf *b);
 /* Keep a NUL after the data (not counted in len). 0 or -1 (E2BIG/ENOMEM). */
-int buf_add(struct buf *b, const void *p, size_t n);
+int buf_add_grow(struct buf *b, const void *p, size_t n); /* the slow path of buf_add */
 int buf_adds(struct buf *b, const char *s);
-int buf_addc(struct buf *b, char c);
+
+/* Appends that fit in the room already there are done here, without a
+ * call: the splitter appends a few bytes at a time, millions of times.
+ * (cap <= max + 1 always, so what fits in cap is within the ceiling.) */
+static inline int buf_add(struct buf *b, const void *p, size_t n)
+{
+	if (n < b->cap - b->len) { /* b->cap == 0 (no buffer yet) never passes */
+		if (n > 0) /* p may be NULL then */
+			memcpy(b->p + b->len, p, n);
+		b->len += n;
+		b->p[b->len] = '\0';
+		return 0;
+	}
+	return buf_add_grow(b, p, n);
+}
+
+static inline int buf_addc(struct buf *b, char c) { return buf_add(b, &c, 1); }
 int buf_printf(struct buf *b, const char *fmt, ...);
 /* Drop the first n bytes. */
 void buf_consume(struct buf *b, size_t n);

@@ -215,7 +215,10 @@ static const struct v1key k_head[] = {
 	{ "aCode", { "aggregateId" }, 0 },
 	{ "acc", { "accountId" }, 0 },
 };
-static const char *const k_skip[] = { "type", "eventType", "timestamp" };
+static const struct {
+	const char *name;
+	size_t len;
+} k_skip[] = { { "type", 4 }, { "eventType", 9 }, { "timestamp", 9 } };
 
 /* "url_protect" and "url protect" are the same type. */
 static int type_eq(const char *a, const char *b)
@@ -230,10 +233,20 @@ static int type_eq(const char *a, const char *b)
 
 static const struct v2type *find_type(const char *type2)
 {
-	for (size_t i = 0; i < N(types); i++)
+	/* One input holds one type: the last answer is asked again and again. */
+	static char last[64];
+	static const struct v2type *last_t;
+	if (last[0] != '\0' && strcmp(last, type2) == 0)
+		return last_t;
+	const struct v2type *t = NULL;
+	for (size_t i = 0; i < N(types) && t == NULL; i++)
 		if (type_eq(types[i].type, type2))
-			return &types[i];
-	return NULL;
+			t = &types[i];
+	if (strlen(type2) < sizeof last) {
+		strcpy(last, type2);
+		last_t = t;
+	}
+	return t;
 }
 
 const char *v2_prefix(const char *type2)
@@ -471,12 +484,20 @@ int v2_render(struct job *j, const char *type2, char *why, size_t whylen)
 		snprintf(why, whylen, "no epoch-millisecond \"timestamp\"");
 		return -1;
 	}
+	/* Events come in time order, many in the same second: the text of the
+	 * last second is kept. */
+	static time_t last_secs = -1;
+	static char date[40];
 	time_t secs = (time_t)(ms / 1000);
 	struct tm tm;
-	char date[40];
-	if (gmtime_r(&secs, &tm) == NULL || strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S+0000", &tm) == 0) {
-		snprintf(why, whylen, "\"timestamp\" out of range");
-		return -1;
+	if (secs != last_secs) {
+		last_secs = -1;
+		if (gmtime_r(&secs, &tm) == NULL ||
+		    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S+0000", &tm) == 0) {
+			snprintf(why, whylen, "\"timestamp\" out of range");
+			return -1;
+		}
+		last_secs = secs;
 	}
 	if (buf_adds(&j->line, "datetime=") < 0 || buf_adds(&j->line, date) < 0)
 		goto full;
@@ -498,7 +519,7 @@ int v2_render(struct job *j, const char *type2, char *why, size_t whylen)
 		for (size_t s = 0; s < N(k_skip) && !skip; s++) {
 			size_t n;
 			const char *p = json_raw(js, k, &n);
-			skip = n == strlen(k_skip[s]) && memcmp(p, k_skip[s], n) == 0;
+			skip = n == k_skip[s].len && memcmp(p, k_skip[s].name, n) == 0;
 		}
 		if (!skip) {
 			buf_reset(&j->tmpv);
