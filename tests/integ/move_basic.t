@@ -5,7 +5,7 @@
 # foreign .pos files; duplicates left by a crash; Windows paths; errors.
 . "$MCSPOOL_TOP/tests/lib.sh"
 . "$MCSPOOL_TOP/tests/fakes/movelib.sh"
-t_plan 33
+t_plan 34
 
 mv_setup "max_files = 2"
 mv_move; t_is "nothing to do: exit 0" "$?" 0
@@ -45,6 +45,8 @@ mv_move
 t_is "first of two scans: not archived" "$(ls "$T/archive" | wc -l)" 0
 mv_move
 t_is "two scans agree: archived" "$(ls "$T/archive")" "receipt_000000.log"
+t_like "the pass says what it archived, in one line" "$(cat "$T/move.err")" \
+	'info: archived 1 file \([0-9]+ bytes\), each read to the end'
 t_is "read_path refilled, oldest first" "$(ls "$T/read" | tr '\n' ' ')" "receipt_000001.log receipt_000002.log "
 t_is "archived intact" "$(cat "$T/archive/receipt_000000.log")" "$(mv_gen receipt_000000.log)"
 rm "$T/lrstate/7/full.pos"
