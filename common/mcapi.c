@@ -557,7 +557,7 @@ int mc_retry_after_ms(const char *v, long long now_ms, long *ms)
 	time_t t;
 	long long d;
 	if (mc_header_long(v, &s) == 0)
-		d = (long long)s * 1000;
+		d = s > MC_RATE_MAX_MS / 1000 ? MC_RATE_MAX_MS : (long long)s * 1000; /* no overflow */
 	else if (v != NULL && mc_parse_httpdate(v, &t) == 0)
 		d = (long long)t * 1000 - now_ms;
 	else

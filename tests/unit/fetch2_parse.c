@@ -20,7 +20,7 @@ static const char *objpath(const char *url)
 
 int main(void)
 {
-	plan(35);
+	plan(36);
 	long long now_ms = 1796300000123LL; /* 2026-12-03T... */
 	long ms = -1;
 
@@ -44,6 +44,9 @@ int main(void)
 		   ms == 10000,
 	   "Retry-After: an HTTP date (%ld)", ms);
 	ok(mc_retry_after_ms("soon", now_ms, &ms) < 0, "Retry-After: garbage");
+	/* found by fuzzing: seconds * 1000 overflowed a long long */
+	ok(mc_retry_after_ms("10096073300960733", now_ms, &ms) == 0 && ms == MC_RATE_MAX_MS,
+	   "Retry-After: a huge number of seconds is the longest wait (%ld)", ms);
 
 	/* the wait */
 	is_int(mc_ratelimit2_wait_ms("3", "600000", now_ms, 1), 3000, "wait: Retry-After wins");
