@@ -181,6 +181,10 @@ static int syn_string(const char *s, size_t n, size_t *pos)
 		unsigned c = u[i];
 		if (c == '"')
 			break;
+		if (c >= 0x20 && c < 0x80 && c != '\\') { /* the tail of a short string */
+			i++;
+			continue;
+		}
 		if (c < 0x20)
 			goto bad;
 		if (c == '\\') {
@@ -524,9 +528,8 @@ int json_str_buf(const struct json *j, int i, struct buf *b)
 	size_t n = (size_t)(j->t[i].end - j->t[i].start);
 	for (size_t k = 0; k < n; k++) {
 		if (s[k] != '\\') {
-			size_t run = k;
-			while (run < n && s[run] != '\\')
-				run++;
+			const char *bs = memchr(s + k, '\\', n - k);
+			size_t run = bs != NULL ? (size_t)(bs - s) : n;
 			if (buf_add(b, s + k, run - k) < 0)
 				return -1;
 			k = run - 1;

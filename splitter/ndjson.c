@@ -36,12 +36,12 @@ static int event(struct job *j, const char *p, size_t n, unsigned long long off,
 	(void)arg;
 	if (blank(p, n))
 		return 0;
-	if (!utf8_valid(p, n)) {
-		job_bad_record(j, p, n, off, recno, "invalid UTF-8");
-		return 0;
-	}
+	/* A document json_parse takes is valid UTF-8 (it checks every string,
+	 * and outside strings only ASCII is JSON), so the whole record is
+	 * checked only to say why one was refused. */
 	if (json_parse(&j->js, p, n) < 0) {
-		job_bad_record(j, p, n, off, recno, "%s", j->js.err);
+		job_bad_record(j, p, n, off, recno, "%s",
+			       utf8_valid(p, n) ? j->js.err : "invalid UTF-8");
 		return 0;
 	}
 	if (json_type(&j->js, 0) != JSMN_OBJECT) {

@@ -269,12 +269,12 @@ const char *v2_prefix(const char *type2)
 struct want {
 	const char *name;
 	size_t len;
-	unsigned char list; /* 0: k_head, 1: the type's keys */
+	unsigned char list; /* 0: k_head, 1: the type's keys, 2: k_time */
 	unsigned char key, from;
 };
 
 struct lookup {
-	struct want w[2 * V2_KEYS_MAX * V2_FROM];
+	struct want w[2 * V2_KEYS_MAX * V2_FROM + 1];
 	size_t n;
 	int built;
 };
@@ -282,16 +282,23 @@ struct lookup {
 /* One per type, and one for an event of no known type (k_head only). */
 static struct lookup lookups[N(types) + 1];
 
-/* Where a field was found: the value token of each key's each name, or -1. */
+/* Where a field was found: the value token of each key's each name, or -1;
+ * list 2 holds "timestamp" alone (as v[2][0][0]). */
 struct found {
-	int v[2][V2_KEYS_MAX][V2_FROM];
+	int v[3][V2_KEYS_MAX][V2_FROM];
 };
+
+static const struct v1key k_time[] = { { "datetime", { "timestamp" }, 0 } };
 
 static int want_cmp(const char *p, size_t n, const struct want *w)
 {
 	if (n != w->len)
 		return n < w->len ? -1 : 1;
-	return memcmp(p, w->name, n);
+	/* Names are a few bytes: a loop here costs less than a call. */
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != w->name[i])
+			return (unsigned char)p[i] < (unsigned char)w->name[i] ? -1 : 1;
+	return 0;
 }
 
 static int want_qcmp(const void *a, const void *b)
@@ -324,6 +331,7 @@ static const struct lookup *lookup_for(const struct v2type *t)
 		add_wants(l, k_head, N(k_head), 0);
 		if (t != NULL)
 			add_wants(l, t->keys, t->nkeys, 1);
+		add_wants(l, k_time, N(k_time), 2);
 		qsort(l->w, l->n, sizeof *l->w, want_qcmp);
 		l->built = 1;
 	}
@@ -421,27 +429,22 @@ static int put_value(struct job *j, int v, unsigned flags)
 	return esc_value(out, p, n);
 }
 
-/* Token indexes of keys already written. */
+/* The keys already written, by token: an event has fewer tokens than it
+ * has bytes, and records are at most record_max (64 KiB) bytes. */
+#define V2_TOKENS_MAX 65536
 struct used {
-	int k[256];
-	int n;
-	int overflow;
+	unsigned char *tok; /* V2_TOKENS_MAX flags, cleared for the event's tokens */
 };
 
 static void mark(struct used *u, int keytok)
 {
-	if (u->n < (int)N(u->k))
-		u->k[u->n++] = keytok;
-	else
-		u->overflow = 1;
+	if (keytok >= 0 && keytok < V2_TOKENS_MAX)
+		u->tok[keytok] = 1;
 }
 
 static int is_used(const struct used *u, int keytok)
 {
-	for (int i = 0; i < u->n; i++)
-		if (u->k[i] == keytok)
-			return 1;
-	return 0;
+	return keytok >= 0 && keytok < V2_TOKENS_MAX && u->tok[keytok];
 }
 
 static int put_keys(struct job *j, const struct v1key *keys, size_t nkeys,
@@ -478,8 +481,11 @@ int v2_render(struct job *j, const char *type2, char *why, size_t whylen)
 {
 	const struct json *js = &j->js;
 	buf_reset(&j->line);
+	const struct v2type *t = find_type(type2);
+	struct found fd;
+	find_fields(js, lookup_for(t), &fd);
 	long long ms;
-	if (json_int(js, json_get(js, 0, "timestamp"), &ms) < 0 || ms < 0 ||
+	if (json_int(js, fd.v[2][0][0], &ms) < 0 || ms < 0 ||
 	    ms > 253402300799999LL) {
 		snprintf(why, whylen, "no epoch-millisecond \"timestamp\"");
 		return -1;
@@ -501,12 +507,13 @@ int v2_render(struct job *j, const char *type2, char *why, size_t whylen)
 	}
 	if (buf_adds(&j->line, "datetime=") < 0 || buf_adds(&j->line, date) < 0)
 		goto full;
-	struct used u;
-	u.n = 0;
-	u.overflow = 0;
-	const struct v2type *t = find_type(type2);
-	struct found fd;
-	find_fields(js, lookup_for(t), &fd);
+	static unsigned char used_tok[V2_TOKENS_MAX];
+	if (js->n > V2_TOKENS_MAX) {
+		snprintf(why, whylen, "too many fields");
+		return -1;
+	}
+	memset(used_tok, 0, (size_t)js->n);
+	struct used u = { used_tok };
 	if (put_keys(j, k_head, N(k_head), fd.v[0], &u) < 0)
 		goto full;
 	if (t != NULL && put_keys(j, t->keys, t->nkeys, fd.v[1], &u) < 0)
@@ -529,10 +536,6 @@ int v2_render(struct job *j, const char *type2, char *why, size_t whylen)
 				goto full;
 		}
 		k = json_next(js, v);
-	}
-	if (u.overflow) {
-		snprintf(why, whylen, "too many fields");
-		return -1;
 	}
 	return 0;
 full:
