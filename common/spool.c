@@ -142,12 +142,34 @@ static struct {
 	int placed; /* a file was renamed or linked into it (not only removed) */
 } defer[DEFER_MAX];
 static int ndefer;
+/* Removals queued by spool_remove_later, done by the next flush. */
+#define LATER_MAX 64
+static struct {
+	int dir;
+	char name[SPOOL_NAME_MAX + 1];
+} later[LATER_MAX];
+static int nlater;
+static char later_err[SPOOL_NAME_MAX + 32];
+/* A deferred fsync failed (its errno): until spool_sync reports it, nothing
+ * that depends on durability may happen (a failed fsync is not retried:
+ * the kernel reports a lost write back once). The queued removals are
+ * dropped, so their inputs stay to be done again. */
+static int defer_err;
 
 void spool_defer(void) { defer_on = 1; }
+
+static int deferred_failed(void)
+{
+	errno = defer_err;
+	spool_errstep = "fsync directory (earlier in this pass)";
+	return SPOOL_ERR;
+}
 
 /* fsync the pending directories: all, or only those a file was placed in. */
 static int sync_pending(int placed_only)
 {
+	if (defer_err != 0)
+		return deferred_failed();
 	int k = 0;
 	for (int i = 0; i < ndefer; i++) {
 		if (placed_only && !defer[i].placed) {
@@ -155,7 +177,9 @@ static int sync_pending(int placed_only)
 			continue;
 		}
 		if (spool_syncdir(defer[i].dir) < 0) {
+			defer_err = errno != 0 ? errno : EIO;
 			ndefer = 0;
+			nlater = 0;
 			return fail("fsync directory");
 		}
 	}
@@ -168,13 +192,15 @@ static int dirsync(int dir, int placed)
 {
 	if (!defer_on)
 		return spool_syncdir(dir) < 0 ? fail("fsync directory") : 0;
+	if (defer_err != 0)
+		return deferred_failed();
 	for (int i = 0; i < ndefer; i++)
 		if (defer[i].dir == dir) {
 			defer[i].placed |= placed;
 			return 0;
 		}
 	if (ndefer == DEFER_MAX && sync_pending(0) < 0)
-		return -1;
+		return SPOOL_ERR;
 	defer[ndefer].dir = dir;
 	defer[ndefer].placed = placed;
 	ndefer++;
@@ -183,24 +209,26 @@ static int dirsync(int dir, int placed)
 
 /* Before a removal or a state replace: what was placed must be durable
  * first (a removal is how a stage says "handed on"). */
-static int placed_durable(void) { return ndefer > 0 ? sync_pending(1) : 0; }
+static int placed_durable(void)
+{
+	if (defer_err != 0)
+		return deferred_failed();
+	return ndefer > 0 ? sync_pending(1) : 0;
+}
 
-/* Removals queued by spool_remove_later, done by the next flush. */
-#define LATER_MAX 64
-static struct {
-	int dir;
-	char name[SPOOL_NAME_MAX + 1];
-} later[LATER_MAX];
-static int nlater;
-static char later_err[SPOOL_NAME_MAX + 32];
+int spool_barrier(void) { return placed_durable(); }
 
 /* Make what was placed durable, then do the queued removals. */
 static int flush_later(void)
 {
+	if (defer_err != 0)
+		return deferred_failed();
 	if (nlater == 0)
 		return 0;
-	if (placed_durable() < 0)
+	if (placed_durable() < 0) {
+		nlater = 0;
 		return SPOOL_ERR;
+	}
 	for (int i = 0; i < nlater; i++) {
 		if (unlinkat(later[i].dir, later[i].name, 0) < 0 && errno != ENOENT) {
 			snprintf(later_err, sizeof later_err, "unlink of %s", later[i].name);
@@ -221,6 +249,8 @@ int spool_remove_later(int dir, const char *name)
 {
 	if (!defer_on)
 		return spool_remove(dir, name);
+	if (defer_err != 0)
+		return deferred_failed();
 	if (strlen(name) > SPOOL_NAME_MAX) {
 		errno = ENAMETOOLONG;
 		return fail("name");
@@ -233,15 +263,24 @@ int spool_remove_later(int dir, const char *name)
 	return 0;
 }
 
+/* Everything pending made durable, the queued removals done. */
+static int all_durable(void)
+{
+	if (flush_later() < 0)
+		return SPOOL_ERR;
+	return ndefer > 0 || defer_err != 0 ? sync_pending(0) : 0;
+}
+
 int spool_sync(void)
 {
-	int r = flush_later();
+	int r = all_durable();
+	int e = errno;
 	defer_on = 0;
-	if (r < 0) {
-		ndefer = 0;
-		return SPOOL_ERR;
-	}
-	return sync_pending(0);
+	ndefer = 0;
+	nlater = 0;
+	defer_err = 0;
+	errno = e;
+	return r;
 }
 
 int spool_create(struct spool_file *f, int tmpdir, const char *name, mode_t mode)
@@ -406,6 +445,11 @@ int spool_publish(struct spool_file *f, int dstdir, const char *dstname)
 	int r = place(f->tmpdir, f->name, dstdir, dstname);
 	if (r != SPOOL_OK) {
 		spool_abort(f);
+		/* "Already there" may be a killed run's file whose name is not
+		 * durable yet: it counts as placed, so the removal that follows
+		 * waits for it. */
+		if (r == SPOOL_EXISTS && dirsync(dstdir, 1) < 0)
+			return SPOOL_ERR;
 		return r;
 	}
 	f->name[0] = '\0';
@@ -423,6 +467,8 @@ int spool_transfer(int srcdir, const char *name, int dstdir, const char *dstname
 		return fail("name");
 	}
 	int r = place(srcdir, name, dstdir, dstname);
+	if (r == SPOOL_EXISTS && dirsync(dstdir, 1) < 0) /* as in spool_publish */
+		return SPOOL_ERR;
 	if (r != SPOOL_OK)
 		return r;
 	failpoint("spool-after-rename");
@@ -486,7 +532,7 @@ int spool_remove(int dir, const char *name)
 int spool_replace(int dir, const char *name, const void *buf, size_t len, mode_t mode)
 {
 	/* A state never gets ahead of the files it describes. */
-	if (flush_later() < 0 || (ndefer > 0 && sync_pending(0) < 0))
+	if (all_durable() < 0)
 		return SPOOL_ERR;
 	char tmp[SPOOL_NAME_MAX + 8];
 	if (snprintf(tmp, sizeof tmp, ".%s.new", name) >= (int)sizeof tmp) {

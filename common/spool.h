@@ -118,5 +118,11 @@ int spool_sync(void);
  * as spool_remove. 0, or SPOOL_ERR with errno (also for a queued removal
  * that failed, at the call that flushed it). */
 int spool_remove_later(int dir, const char *name);
+/* Deferring, make durable now every directory a file was placed in (or
+ * found already there): for a removal that is not a spool_remove, such as
+ * an input moved to bad/ with spool_transfer. 0 or SPOOL_ERR. After a
+ * deferred fsync failed, this and every call that depends on durability
+ * fail (errno of that fsync) until spool_sync, which reports it too. */
+int spool_barrier(void);
 
 #endif

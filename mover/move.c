@@ -347,11 +347,17 @@ static int ledger_has(const struct ledger *l, const struct rdentry *e)
 
 /* ---- moving ------------------------------------------------------------- */
 
+/* Is dir/name there? When it is, it may be a killed run's file whose name
+ * is not durable yet, and the caller removes its source next: dir is
+ * fsynced first (a rare path). */
 static int exists(int dir, const char *name, const char *shown)
 {
 	struct stat st;
-	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (spool_syncdir(dir) < 0)
+			die_sys(exit_code_for_errno(errno), "unable to fsync %s", shown);
 		return 1;
+	}
 	if (errno != ENOENT)
 		die_sys(exit_code_for_errno(errno), "unable to stat %s/%s", shown, name);
 	return 0;

@@ -389,6 +389,13 @@ int job_commit(struct job *j, int rawdir)
 			return -1;
 		failpoint("split-why-published");
 		bad_name(j, "", name, sizeof name);
+		/* Moving the input out of raw/ is its removal: what it delivered
+		 * (a zip's good members, the notes) must be durable first. */
+		if (spool_barrier() < 0) {
+			log_error_sys("%s: unable to make its outputs durable (%s)", j->input,
+				      spool_errstep);
+			return -1;
+		}
 		int r = spool_transfer(rawdir, j->input, j->bad, name);
 		if (r == SPOOL_ERR) {
 			log_error_sys("%s: unable to move it to bad/ (%s)", j->input, spool_errstep);

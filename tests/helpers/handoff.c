@@ -7,6 +7,11 @@
  *   handoff batch SRCDIR DSTDIR INDIR INPUT NAME...   (spool_defer: transfer
  *       each NAME, spool_remove_later INDIR/INPUT, say "queued" if it is still
  *       there, spool_sync)
+ *   handoff batchfail SRCDIR DSTDIR INDIR NAME   (spool_defer: transfer NAME,
+ *       make the destination's fsync fail (its fd is closed: EBADF), queue
+ *       the removal of INDIR/in.0 ... in.64 (the 65th flushes the queue);
+ *       prints what the 65th call and spool_sync returned and how many
+ *       in.* are left)
  *
  * Exit 0 done, 1 already there (SPOOL_EXISTS), 111 error.
  */
@@ -77,5 +82,33 @@ int main(int argc, char **argv)
 			die_sys(111, "unable to write to stdout");
 		return result(spool_sync());
 	}
-	die(100, "usage: handoff publish|transfer|copy|replace|batch ...");
+	if (argc == 6 && strcmp(argv[1], "batchfail") == 0) {
+		int src = dir(argv[2]), dst = dir(argv[3]), in = dir(argv[4]);
+		spool_defer();
+		if (result(spool_transfer(src, argv[5], dst, argv[5])) != 0)
+			return 1;
+		if (close(dst) < 0) /* the next fsync of dst fails with EBADF */
+			die_sys(111, "close");
+		int r65 = 0;
+		for (int i = 0; i <= 64; i++) {
+			char name[32];
+			snprintf(name, sizeof name, "in.%d", i);
+			int r = spool_remove_later(in, name);
+			if (i < 64 && r < 0)
+				die_sys(111, "spool_remove_later %s failed early", name);
+			if (i == 64)
+				r65 = r;
+		}
+		int rs = spool_sync();
+		int left = 0;
+		for (int i = 0; i <= 64; i++) {
+			char name[32];
+			snprintf(name, sizeof name, "in.%d", i);
+			left += faccessat(in, name, F_OK, 0) == 0;
+		}
+		printf("65th %s, sync %s, %d left\n", r65 < 0 ? "failed" : "ok",
+		       rs < 0 ? "failed" : "ok", left);
+		return 0;
+	}
+	die(100, "usage: handoff publish|transfer|copy|replace|batch|batchfail ...");
 }

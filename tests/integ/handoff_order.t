@@ -19,7 +19,7 @@ order() {
 }
 in_order() { set -- $1; [ "$1" -gt 0 ] && [ "$2" -gt "$1" ] && [ "$3" -gt "$2" ]; }
 
-t_plan 7
+t_plan 8
 echo hello | strace -y -e trace=$calls -o "$T/publish.trace" "$H" publish "$T/s/tmp" "$T/s/dst" a.log
 o=$(order "$T/publish.trace" "$T/s/tmp/a.log" "$T/s/dst")
 if in_order "$o"; then t_pass "publish: fsync(file) < rename < fsync(dir) ($o)"; else
@@ -54,4 +54,12 @@ got=$(awk -v s="$T/b/src" -v d="$T/b/dst" -v i="$T/b/in" '
 t_is "deferred: 3 renames, one fsync per directory" "${got%%;*}" "3 renames, fsync dst 1 src 1 in 1"
 if [ "${got##*order }" = ok ]; then t_pass "deferred: renames < fsync(dst) < unlink(input) < fsync(input dir)"; else
 	t_fail "deferred: renames < fsync(dst) < unlink(input) < fsync(input dir) ($got)"; sed 's/^/# /' "$T/batch.trace"; fi
+# A deferred fsync that fails: nothing queued is removed, now or at spool_sync,
+# and both report it (a lost write back is reported once; not retried).
+mkdir -p "$T/f/src" "$T/f/dst" "$T/f/in"
+echo p >"$T/f/src/p"
+i=0
+while [ "$i" -le 64 ]; do : >"$T/f/in/in.$i"; i=$((i + 1)); done
+t_is "a failed deferred fsync: the removals are dropped, the error reported" \
+	"$("$H" batchfail "$T/f/src" "$T/f/dst" "$T/f/in" p 2>&1)" "65th failed, sync failed, 65 left"
 t_done
