@@ -18,9 +18,13 @@ z.writestr("bad_1.json", b'{"type":"MTA","data":[{"a":')
 z.close()
 open(sys.argv[1], "wb").write(b.getvalue())
 EOP
-strace -f -y -e trace=fsync,renameat2,unlinkat -o "$T/trace" \
+# (LeakSanitizer cannot run under ptrace: off for this run of a SAN build.)
+ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+	strace -f -y -e trace=fsync,renameat2,unlinkat -o "$T/trace" \
 	"$MCSPOOL_BIN/mcspool-split" -c "$T/mcspool.conf" --once 2>"$T/err"
-t_is "the pass succeeds" "$?" 0
+rc=$?
+t_is "the pass succeeds" "$rc" 0
+[ "$rc" = 0 ] || sed 's/^/# /' "$T/err"
 t_ok "the good member's records are in mta/" sh -c "cat '$T/data/mta/'* | grep -q aCode=a1"
 t_ok "the zip itself is in bad/" test -f "$T/data/bad/siem1.000000000001.receipt_1.zip"
 got=$(awk -v mta="<$T/data/mta>" -v raw="<$T/data/raw>" '
