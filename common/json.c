@@ -10,6 +10,7 @@
 #include <jsmn.h>
 #define JSMN_HEADER
 #include "json.h"
+#include "word8.h"
 
 #define JSON_MAX_TOKENS (1 << 22)
 #define JSON_MAX_DEPTH 64
@@ -59,22 +60,14 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 	return need + 1;
 }
 
-#define ONES UINT64_C(0x0101010101010101)
-#define HIGHS UINT64_C(0x8080808080808080)
-
 int utf8_valid(const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0;
 	while (i < n) {
 		/* Runs of ASCII, the common case, eight bytes at a time. */
-		while (n - i >= 8) {
-			uint64_t w;
-			memcpy(&w, s + i, 8);
-			if ((w & HIGHS) != 0)
-				break;
+		while (n - i >= 8 && !word8_has_high(word8_load(s + i)))
 			i += 8;
-		}
 		if (i == n)
 			break;
 		size_t k = utf8_seq(s + i, n - i);
@@ -86,13 +79,11 @@ int utf8_valid(const char *str, size_t n)
 }
 
 /* Whether none of the eight bytes of w needs a look inside a JSON string:
- * no '"', no '\\', no control byte (< 0x20), no byte >= 0x80. Each test is
- * exact as a whole-word yes/no (a borrow only follows a true hit). */
+ * no '"', no '\\', no control byte (< 0x20), no byte >= 0x80. */
 static int plain8(uint64_t w)
 {
-	uint64_t q = w ^ (ONES * '"'), b = w ^ (ONES * '\\');
-	uint64_t hit = ((q - ONES) & ~q) | ((b - ONES) & ~b) | (w - ONES * 0x20) | w;
-	return (hit & HIGHS) == 0;
+	return !word8_has(w, '"') && !word8_has(w, '\\') && !word8_has_below(w, 0x20) &&
+	       !word8_has_high(w);
 }
 
 static int hexval(char c)
@@ -167,13 +158,8 @@ static int syn_string(const char *s, size_t n, size_t *pos)
 	size_t start = ++*pos; /* past the opening quote */
 	size_t i = start;       /* a local: *pos may alias s, which would cost a load per byte */
 	for (;;) {
-		while (n - i >= 8) {
-			uint64_t w;
-			memcpy(&w, u + i, 8);
-			if (!plain8(w))
-				break;
+		while (n - i >= 8 && plain8(word8_load(u + i)))
 			i += 8;
-		}
 		if (i >= n) {
 			*pos = n;
 			return -1;

@@ -260,8 +260,7 @@ static void event_digest(const struct json *j, int ev, char *out)
 	}
 	unsigned char d[32];
 	br_sha256_out(&c, d);
-	for (int i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", d[i]);
+	digest_hex(d, 64, out);
 }
 
 static int event_time(const struct json *j, int ev, time_t *t)

@@ -74,14 +74,29 @@ int digest_list_has(const char *list, size_t n, size_t hexlen, const char *d)
 	return 0;
 }
 
+void digest_list_drop_oldest(char *list, size_t *n, size_t hexlen)
+{
+	size_t w = hexlen + 1;
+	(*n)--;
+	memmove(list, list + w, *n * w);
+	list[*n > 0 ? *n * w - 1 : 0] = '\0';
+}
+
+void digest_hex(const unsigned char *d, size_t hexlen, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	for (size_t i = 0; i < hexlen / 2; i++) {
+		out[2 * i] = hex[d[i] >> 4];
+		out[2 * i + 1] = hex[d[i] & 15];
+	}
+	out[hexlen] = '\0';
+}
+
 void digest_list_add(char *list, size_t *n, size_t max, size_t hexlen, const char *d)
 {
 	size_t w = hexlen + 1;
-	if (*n == max) { /* full: the oldest goes */
-		memmove(list, list + w, (max - 1) * w);
-		(*n)--;
-		list[*n * w - 1] = '\0';
-	}
+	if (*n == max) /* full: the oldest goes */
+		digest_list_drop_oldest(list, n, hexlen);
 	char *p = list + (*n > 0 ? *n * w - 1 : 0);
 	if (*n > 0)
 		*p++ = ',';

@@ -111,6 +111,10 @@ void fetch_transport_error(struct fetch *f, const struct api_req *q, int rc, cha
  * it for the files they already delivered. */
 int digest_list_has(const char *list, size_t n, size_t hexlen, const char *d);
 void digest_list_add(char *list, size_t *n, size_t max, size_t hexlen, const char *d);
+/* Drop the oldest (first) digest of a non-empty list. */
+void digest_list_drop_oldest(char *list, size_t *n, size_t hexlen);
+/* The first hexlen / 2 bytes of d as hexlen lowercase hex digits, NUL-terminated. */
+void digest_hex(const unsigned char *d, size_t hexlen, char *out);
 
 /* Hand a complete payload to raw/name (dying if that fails; "already
  * there" is a restart's duplicate and is not counted), log it, and count

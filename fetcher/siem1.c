@@ -166,20 +166,11 @@ static int recent_has(const struct siem_state *st, const char *d, const char *d1
 static void recent_add(struct siem_state *st, const char *d)
 {
 	/* The migrated digests are the oldest: they go first. */
-	if (st->nrecent1 > 0 && st->nrecent + st->nrecent1 >= SIEM_RECENT) {
-		size_t w = SIEM_DIGEST_HEX + 1;
-		st->nrecent1--;
-		memmove(st->recent1, st->recent1 + w, st->nrecent1 * w);
-		st->recent1[st->nrecent1 > 0 ? st->nrecent1 * w - 1 : 0] = '\0';
-	}
+	if (st->nrecent1 > 0 && st->nrecent + st->nrecent1 >= SIEM_RECENT)
+		digest_list_drop_oldest(st->recent1, &st->nrecent1, SIEM_DIGEST_HEX);
 	digest_list_add(st->recent, &st->nrecent, SIEM_RECENT, SIEM_DIGEST_HEX, d);
 }
 
-static void hex_digest(const unsigned char *dig, char *out)
-{
-	for (int i = 0; i < SIEM_DIGEST_HEX / 2; i++)
-		snprintf(out + 2 * i, 3, "%02x", dig[i]);
-}
 
 /* ---- the body sink ------------------------------------------------- */
 
@@ -445,10 +436,10 @@ int siem1_pass(struct fetch *f)
 		unsigned char dig[64];
 		br_sha512_out(&b->sha, dig);
 		char sha[SIEM_DIGEST_HEX + 1], sha1[SIEM_DIGEST_HEX + 1];
-		hex_digest(dig, sha);
+		digest_hex(dig, SIEM_DIGEST_HEX, sha);
 		if (b->sha256_too) {
 			br_sha256_out(&b->sha256, dig);
-			hex_digest(dig, sha1);
+			digest_hex(dig, SIEM_DIGEST_HEX, sha1);
 		}
 		const char *ht = http_header(&r, "mc-siem-token");
 		int advanced = ht != NULL && token_ok(ht) && strcmp(ht, st.token) != 0;

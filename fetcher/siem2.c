@@ -290,8 +290,7 @@ static void path_digest(const char *path, char *out)
 	br_sha256_update(&c, path, strlen(path));
 	unsigned char d[32];
 	br_sha256_out(&c, d);
-	for (int i = 0; i < S2_DIGEST_HEX / 2; i++)
-		snprintf(out + 2 * i, 3, "%02x", d[i]);
+	digest_hex(d, S2_DIGEST_HEX, out);
 }
 
 /* ---- requests ------------------------------------------------------ */

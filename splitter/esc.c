@@ -8,8 +8,9 @@
  */
 #include "split.h"
 
-#include <stdint.h>
 #include <string.h>
+
+#include "word8.h"
 
 int esc_record(struct buf *b, const char *p, size_t n)
 {
@@ -32,24 +33,12 @@ int esc_record(struct buf *b, const char *p, size_t n)
 	return buf_add(b, q, (size_t)(end - q));
 }
 
-#define ONES UINT64_C(0x0101010101010101)
-#define HIGHS UINT64_C(0x8080808080808080)
-
-/* Has w a byte equal to c? (exact as a yes/no for the whole word) */
-static uint64_t has_byte(uint64_t w, unsigned char c)
-{
-	uint64_t x = w ^ (ONES * c);
-	return (x - ONES) & ~x & HIGHS;
-}
-
 /* Might one of the eight bytes of w need an escape: a control byte
  * (< 0x20, or 0x7f), '|', or with key '='? No means none does. */
 static int may_escape8(uint64_t w, int key)
 {
-	uint64_t hit = ((w - ONES * 0x20) & ~w & HIGHS) | has_byte(w, 0x7f) | has_byte(w, '|');
-	if (key)
-		hit |= has_byte(w, '=');
-	return hit != 0;
+	return word8_has_below(w, 0x20) || word8_has(w, 0x7f) || word8_has(w, '|') ||
+	       (key && word8_has(w, '='));
 }
 
 static int esc(struct buf *b, const char *p, size_t n, int key)
@@ -58,13 +47,8 @@ static int esc(struct buf *b, const char *p, size_t n, int key)
 	size_t run = 0;
 	for (size_t i = 0; i < n; i++) {
 		/* Eight plain bytes at a time (most values have nothing to escape). */
-		while (n - i >= 8) {
-			uint64_t w;
-			memcpy(&w, p + i, 8);
-			if (may_escape8(w, key))
-				break;
+		while (n - i >= 8 && !may_escape8(word8_load(p + i), key))
 			i += 8;
-		}
 		if (i == n)
 			break;
 		unsigned char c = (unsigned char)p[i];
